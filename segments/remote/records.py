@@ -1,0 +1,235 @@
+"""Typed records for what the remote sends, and their strict parsers.
+
+Rules (CONTRACT.md, "Dates and numbers"): unknown keys are ignored; a missing
+nullable key is ``None``; a missing required key or a value of the wrong type
+raises ``BadResponse`` naming the key; datetimes become aware UTC.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from segments.remote.errors import BadResponse
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_datetime(value: str) -> datetime:
+    """ISO 8601 to aware UTC; extra fractional digits (.NET ticks) are truncated to µs."""
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    text = _FRACTION.sub(r"\1", value.strip())
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_datetime(value: datetime) -> str:
+    """Aware datetime to the remote's form: UTC, seven fractional digits, ``Z``."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: the remote expects UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("expected an integer")
+    return value
+
+
+def _as_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _as_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("expected a boolean")
+    return value
+
+
+def _as_ident(value: Any) -> str:
+    """An identifier the vendor documents without a type: accept text or a number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError("expected an identifier (text or number)")
+    return str(value)
+
+
+def _as_datetime(value: Any) -> datetime:
+    try:
+        return parse_datetime(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("expected an ISO 8601 date-time") from exc
+
+
+def _as_any(value: Any) -> Any:
+    return value
+
+
+_CONVERTERS = {
+    "int": _as_int,
+    "str": _as_str,
+    "bool": _as_bool,
+    "ident": _as_ident,
+    "datetime": _as_datetime,
+    "any": _as_any,
+}
+
+
+def remote(key: str, kind: str, *, nullable: bool = False):
+    """Declare a record field: its JSON key, its kind, and whether null is allowed."""
+    return dataclasses.field(metadata={"key": key, "kind": kind, "nullable": nullable})
+
+
+class Record:
+    """Base for records parsed from a JSON object with ``Record.parse``."""
+
+    @classmethod
+    def parse(cls, payload: Any, *, where: str = "") -> Self:
+        where = where or cls.__name__
+        if not isinstance(payload, dict):
+            raise BadResponse(f"{where}: expected a JSON object, got {type(payload).__name__}")
+        values = {}
+        for field in dataclasses.fields(cls):
+            meta = field.metadata
+            key, nullable = meta["key"], meta["nullable"]
+            raw = payload.get(key)
+            if raw is None:
+                if key not in payload and not nullable:
+                    raise BadResponse(f"{where}: required field {key!r} is missing")
+                if not nullable:
+                    raise BadResponse(f"{where}: field {key!r} must not be null")
+                values[field.name] = None
+                continue
+            try:
+                values[field.name] = _CONVERTERS[meta["kind"]](raw)
+            except TypeError as exc:
+                raise BadResponse(f"{where}: field {key!r}: {exc}, got {raw!r:.40}") from None
+        return cls(**values)
+
+    @classmethod
+    def parse_list(cls, payload: Any, *, where: str = "") -> list[Self]:
+        where = where or cls.__name__
+        if not isinstance(payload, list):
+            raise BadResponse(f"{where}: expected a JSON array, got {type(payload).__name__}")
+        return [cls.parse(item, where=f"{where}[{i}]") for i, item in enumerate(payload)]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Segment(Record):
+    """A platform segment: an audience activated on one platform account."""
+
+    segment_id: int = remote("segmentId", "int")
+    segment_ref_id: str | None = remote("segmentRefId", "ident", nullable=True)
+    category_id: int | None = remote("categoryId", "int", nullable=True)
+    description: str | None = remote("description", "str", nullable=True)
+    extend: bool = remote("extend", "bool")
+    active: bool = remote("active", "bool")
+    account_id: int = remote("accountId", "int")
+    audience_id: int = remote("audienceId", "int")
+    platform_id: int = remote("platformId", "int")
+    is_recurring: bool = remote("isRecurring", "bool")
+    is_system_generated: bool = remote("isSystemGenerated", "bool")
+    country: int = remote("country", "int")
+    start_date: datetime = remote("startDate", "datetime")
+    end_date: datetime | None = remote("endDate", "datetime", nullable=True)
+    status: str = remote("status", "str")
+    status_id: int = remote("statusId", "int")
+    user_name: str | None = remote("userName", "str", nullable=True)
+    user_id: str | None = remote("userId", "ident", nullable=True)
+    total_log_count: int = remote("totalLogCount", "int")
+    total_ready_count: int | None = remote("totalReadyCount", "int", nullable=True)
+    total_processing_count: int | None = remote("totalProcessingCount", "int", nullable=True)
+    total_pending_count: int = remote("totalPendingCount", "int")
+    total_upload_count: int = remote("totalUploadCount", "int")
+    total_failed_count: int | None = remote("totalFailedCount", "int", nullable=True)
+    total_no_data_count: int | None = remote("totalNoDataCount", "int", nullable=True)
+    total_segment_upload_count: int = remote("totalSegmentUploadCount", "int")
+    id: int = remote("id", "int")
+    name: str = remote("name", "str")
+    created: datetime = remote("created", "datetime")
+    updated: datetime = remote("updated", "datetime")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Account(Record):
+    """A platform account. The remote's ``accessToken`` is never read into it."""
+
+    id: int = remote("id", "int")
+    name: str = remote("name", "str")
+    platform_id: int = remote("platformId", "int")
+    platform_name: str = remote("platformName", "str")
+    platform_display_name: str = remote("platformDisplayName", "str")
+    agency_id: int = remote("agencyId", "int")
+    account_type_id: int | None = remote("accountTypeId", "int", nullable=True)
+    advertiser_id: str | None = remote("advertiserId", "ident", nullable=True)
+    client_id: str = remote("clientId", "ident")
+    agency_name: str = remote("agencyName", "str")
+    account_type_name: str | None = remote("accountTypeName", "str", nullable=True)
+    default_segment_pricing_category_id: int | None = remote(
+        "defaultSegmentPricingCategoryId", "int", nullable=True
+    )
+    created: datetime = remote("created", "datetime")
+    updated: datetime = remote("updated", "datetime")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Audience(Record):
+    """An audience as the Segment API's audience calls return it (types partly assumed)."""
+
+    id: int = remote("id", "int")
+    name: str = remote("name", "str")
+    user_id: str | None = remote("userId", "ident", nullable=True)
+    description: str | None = remote("description", "str", nullable=True)
+    campaign_id: int | None = remote("campaignId", "int", nullable=True)
+    campaign_name: str | None = remote("campaignName", "str", nullable=True)
+    created: datetime | None = remote("created", "datetime", nullable=True)
+    updated: datetime | None = remote("updated", "datetime", nullable=True)
+    start_date: datetime | None = remote("startDate", "datetime", nullable=True)
+    end_date: datetime | None = remote("endDate", "datetime", nullable=True)
+    data_updated: datetime | None = remote("dataUpdated", "datetime", nullable=True)
+    activation_status: str | None = remote("activationStatus", "str", nullable=True)
+    activation_status_id: int | None = remote("activationStatusId", "int", nullable=True)
+    lifetime_status: str | None = remote("lifetimeStatus", "str", nullable=True)
+    lifetime_status_id: int | None = remote("lifetimeStatusId", "int", nullable=True)
+    audience_state: str | None = remote("audienceState", "str", nullable=True)
+    audience_state_id: int | None = remote("audienceStateId", "int", nullable=True)
+    type: str | None = remote("type", "str", nullable=True)
+    type_id: int | None = remote("typeId", "int", nullable=True)
+    source_audience_id: int | None = remote("sourceAudienceId", "int", nullable=True)
+    source_audience_type_id: int | None = remote("sourceAudienceTypeId", "int", nullable=True)
+    can_create_lookalike: bool | None = remote("canCreateLookalike", "bool", nullable=True)
+    has_segments: bool | None = remote("hasSegments", "bool", nullable=True)
+    tag_collection: Any = remote("tagCollection", "any", nullable=True)
+    crm_data: Any = remote("crmData", "any", nullable=True)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AudienceRow(Record):
+    """One row of the List & Segment API's ``audience_details``."""
+
+    audience_id: int = remote("audience_id", "int")
+    audience_name: str = remote("audience_name", "str")
+    last_updated_time: datetime | None = remote("last_updated_time", "datetime", nullable=True)
+    last_refreshed_time: datetime | None = remote("last_refreshed_time", "datetime", nullable=True)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PageDetails(Record):
+    page_no: int = remote("page_no", "int")
+    page_max: int = remote("page_max", "int")
+    page_size: int = remote("page_size", "int")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AudiencePage:
+    """One page of the audience catalogue."""
+
+    audience_type: str
+    page: PageDetails
+    rows: list[AudienceRow]

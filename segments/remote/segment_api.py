@@ -1,0 +1,206 @@
+"""Client of the Segment API (cookie session). Paths, cookie name and envelope
+rules are in this module's constants: the one place to change if the real
+service differs from CONTRACT.md's assumed rows."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from segments.remote.errors import AuthError, BadResponse
+from segments.remote.records import Account, Audience, Segment, format_datetime
+from segments.remote.transport import (
+    TransportConfig,
+    build_session,
+    error_for,
+    json_body,
+    request_id_of,
+    send,
+)
+
+COOKIE_NAME = "digitalAudience"
+READ_METHODS = frozenset({"GET"})
+ENDPOINTS = {
+    "login": ("POST", "/account/login"),
+    "segments_of_audience": ("GET", "/segment/audience/{audience_id}"),
+    "segment": ("GET", "/segment/{segment_id}"),
+    "update_end_date": ("POST", "/segment/updateenddate"),
+    "delete_segment": ("DELETE", "/segment/{segment_id}"),
+    "platform_accounts": ("GET", "/organisation/loadplatformaccounts"),
+    "create_crm_audience": ("POST", "/audience/createcrmaudience"),
+    "activate_audience": ("POST", "/audience/activate"),
+}
+
+
+class SegmentApiClient:
+    """One client, one pooled session. Logs in lazily and once more on a 401."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str = "",
+        password: str = "",
+        cookie: str = "",
+        config: TransportConfig | None = None,
+    ) -> None:
+        if not cookie and not (username and password):
+            raise ValueError("configure either a session cookie or a user name and password")
+        self.base_url = base_url.rstrip("/")
+        self._username = username
+        self._password = password
+        self._cookie = cookie
+        self._config = config or TransportConfig()
+        self._session = build_session(self._config, read_methods=READ_METHODS)
+        self._login_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<SegmentApiClient {self.base_url}>"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> SegmentApiClient:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- authentication -------------------------------------------------
+
+    def login(self) -> None:
+        """Exchange user name and password for a session cookie."""
+        if not (self._username and self._password):
+            raise AuthError(
+                "The configured session cookie was refused and no user name and password "
+                "are configured to log in again.",
+                operation="login",
+            )
+        method, path = ENDPOINTS["login"]
+        response = send(
+            self._session,
+            self._config,
+            method,
+            self.base_url + path,
+            operation="login",
+            json={"userName": self._username, "password": self._password},
+        )
+        if response.status_code != 200:
+            raise error_for(response, operation="login")
+        body = json_body(response, operation="login")
+        cookie = response.cookies.get(COOKIE_NAME)
+        if not isinstance(body, dict) or body.get("data") is not True or not cookie:
+            raise AuthError(
+                "The remote refused the user name or password.",
+                status=response.status_code,
+                request_id=request_id_of(response),
+                operation="login",
+            )
+        self._cookie = cookie
+        self._session.cookies.clear()
+
+    def _call(self, name: str, *, json: Any = None, **path_args: Any) -> Any:
+        """Call an endpoint and return its ``data``; log in first, and again once on 401."""
+        method, template = ENDPOINTS[name]
+        url = self.base_url + template.format(**path_args)
+        for attempt in (1, 2):
+            if not self._cookie:
+                with self._login_lock:
+                    if not self._cookie:
+                        self.login()
+            cookie = self._cookie
+            response = send(
+                self._session,
+                self._config,
+                method,
+                url,
+                operation=name,
+                json=json,
+                headers={"Cookie": f"{COOKIE_NAME}={cookie}"},
+            )
+            self._session.cookies.clear()
+            if response.status_code == 401 and attempt == 1 and self._username:
+                with self._login_lock:
+                    if self._cookie == cookie:
+                        self._cookie = ""
+                continue
+            break
+        if not 200 <= response.status_code < 300:
+            raise error_for(response, operation=name)
+        body = json_body(response, operation=name)
+        if not isinstance(body, dict) or "data" not in body:
+            raise BadResponse(
+                "The answer has no 'data' envelope.",
+                status=response.status_code,
+                request_id=request_id_of(response),
+                operation=name,
+            )
+        return body["data"]
+
+    @staticmethod
+    def _parse(parse, data: Any, *, name: str):
+        try:
+            return parse(data)
+        except BadResponse as exc:
+            exc.operation = name
+            raise
+
+    # --- operations -------------------------------------------------------
+
+    def segments_of_audience(self, *, audience_id: int) -> list[Segment]:
+        data = self._call("segments_of_audience", audience_id=int(audience_id))
+        return self._parse(Segment.parse_list, data, name="segments_of_audience")
+
+    def segment(self, *, segment_id: int) -> Segment:
+        data = self._call("segment", segment_id=int(segment_id))
+        return self._parse(Segment.parse, data, name="segment")
+
+    def update_end_date(self, *, segment_id: int, end_date: datetime) -> Segment:
+        data = self._call(
+            "update_end_date",
+            json={"segmentid": int(segment_id), "endDate": format_datetime(end_date)},
+        )
+        return self._parse(Segment.parse, data, name="update_end_date")
+
+    def delete_segment(self, *, segment_id: int) -> None:
+        data = self._call("delete_segment", segment_id=int(segment_id))
+        if data is not True:
+            raise BadResponse(
+                f"delete_segment: expected data true, got {data!r:.40}", operation="delete_segment"
+            )
+
+    def platform_accounts(self) -> list[Account]:
+        data = self._call("platform_accounts")
+        return self._parse(Account.parse_list, data, name="platform_accounts")
+
+    def create_crm_audience(
+        self, *, name: str, campaign_id: int, description: str = ""
+    ) -> Audience:
+        body: dict[str, Any] = {"name": name, "campaignId": int(campaign_id)}
+        if description:
+            body["description"] = description
+        data = self._call("create_crm_audience", json=body)
+        return self._parse(Audience.parse, data, name="create_crm_audience")
+
+    def activate_audience(
+        self,
+        *,
+        audience_id: int,
+        account_id: int,
+        name: str,
+        description: str,
+        start_date: datetime,
+        end_date: datetime | None = None,
+    ) -> Segment:
+        body: dict[str, Any] = {
+            "audienceId": int(audience_id),
+            "accountId": int(account_id),
+            "name": name,
+            "description": description,
+            "startDate": format_datetime(start_date),
+        }
+        if end_date is not None:
+            body["endDate"] = format_datetime(end_date)
+        data = self._call("activate_audience", json=body)
+        return self._parse(Segment.parse, data, name="activate_audience")

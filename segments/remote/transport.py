@@ -1,0 +1,201 @@
+"""HTTP plumbing shared by both clients: one pooled session, bounded retries,
+and the mapping of every failure onto the error hierarchy.
+
+Retries go through urllib3's ``Retry``: connection failures before the request
+was sent are retried for every method; read failures and 429/5xx answers only
+for the methods a client declares as reads. A write is never sent twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from segments.remote.errors import (
+    AuthError,
+    BadResponse,
+    Conflict,
+    NotFound,
+    RateLimited,
+    RemoteError,
+    Unavailable,
+    ValidationError,
+)
+
+logger = logging.getLogger("segments.remote")
+
+# Assumed: the vendor documents no request-id header; these are the usual ones.
+REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Correlation-Id")
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class TransportConfig:
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    max_attempts: int = 3
+    backoff_factor: float = 0.3
+    backoff_jitter: float = 0.2
+    retry_after_max: float = 30.0
+
+    @classmethod
+    def from_settings(cls, remote: dict[str, Any]) -> TransportConfig:
+        return cls(
+            connect_timeout=remote["CONNECT_TIMEOUT"],
+            read_timeout=remote["READ_TIMEOUT"],
+            max_attempts=remote["MAX_ATTEMPTS"],
+            backoff_factor=remote["BACKOFF_FACTOR"],
+            retry_after_max=remote["RETRY_AFTER_MAX"],
+        )
+
+
+class BoundedRetry(Retry):
+    """``Retry`` that gives up at once when ``Retry-After`` asks for too long a wait."""
+
+    retry_after_max: float = 30.0
+
+    def increment(self, method=None, url=None, response=None, error=None, **kwargs):
+        if response is not None:
+            retry_after = self.get_retry_after(response)
+            if retry_after is not None and retry_after > self.retry_after_max:
+                raise MaxRetryError(kwargs.get("_pool"), url, None)
+        return super().increment(method, url, response, error, **kwargs)
+
+
+def build_session(config: TransportConfig, *, read_methods: frozenset[str]) -> requests.Session:
+    retries = config.max_attempts - 1
+    retry = BoundedRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        redirect=0,
+        allowed_methods=read_methods,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=config.backoff_factor,
+        backoff_jitter=config.backoff_jitter,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    retry.retry_after_max = config.retry_after_max
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=8)
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def request_id_of(response: requests.Response) -> str | None:
+    for header in REQUEST_ID_HEADERS:
+        if value := response.headers.get(header):
+            return value
+    return None
+
+
+def send(
+    session: requests.Session,
+    config: TransportConfig,
+    method: str,
+    url: str,
+    *,
+    operation: str,
+    **kwargs: Any,
+) -> requests.Response:
+    """Send one logical request (urllib3 may retry it); map transport failures."""
+    started = time.monotonic()
+    try:
+        response = session.request(
+            method, url, timeout=(config.connect_timeout, config.read_timeout), **kwargs
+        )
+    except requests.Timeout as exc:
+        raise Unavailable(
+            f"The remote did not answer within {config.read_timeout:g} s.", operation=operation
+        ) from exc
+    except requests.ConnectionError as exc:
+        raise Unavailable(
+            "Could not connect to the remote audience platform.", operation=operation
+        ) from exc
+    except requests.RequestException as exc:
+        raise Unavailable(
+            f"The request failed: {type(exc).__name__}.", operation=operation
+        ) from exc
+    logger.info(
+        "%s %s -> %s in %.0f ms [request id %s]",
+        method,
+        operation,
+        response.status_code,
+        (time.monotonic() - started) * 1000,
+        request_id_of(response) or "-",
+    )
+    return response
+
+
+def json_body(response: requests.Response, *, operation: str) -> Any:
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError):
+        raise BadResponse(
+            "The remote's answer is not valid JSON.",
+            status=response.status_code,
+            request_id=request_id_of(response),
+            operation=operation,
+        ) from None
+
+
+def server_message(response: requests.Response) -> tuple[str | None, dict[str, list[str]]]:
+    """The ``message`` and field ``errors`` of an error body, when it is JSON."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, {}
+    if not isinstance(body, dict):
+        return None, {}
+    message = body.get("message") if isinstance(body.get("message"), str) else None
+    errors = {}
+    if isinstance(body.get("errors"), dict):
+        for field, msgs in body["errors"].items():
+            if isinstance(msgs, list):
+                errors[str(field)] = [str(m) for m in msgs]
+            elif isinstance(msgs, str):
+                errors[str(field)] = [msgs]
+    return message, errors
+
+
+def parse_retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def error_for(response: requests.Response, *, operation: str) -> RemoteError:
+    """The error that a non-2xx answer stands for."""
+    status = response.status_code
+    message, field_errors = server_message(response)
+    common = {"status": status, "request_id": request_id_of(response), "operation": operation}
+    if status == 400:
+        return ValidationError(message, field_errors=field_errors, **common)
+    if status in (401, 403):
+        return AuthError(message, **common)
+    if status in (404, 410):
+        return NotFound(message, **common)
+    if status == 409:
+        return Conflict(message, **common)
+    if status == 429:
+        return RateLimited(message, retry_after=parse_retry_after(response), **common)
+    if status >= 500:
+        return Unavailable(message, **common)
+    return RemoteError(message or f"Unexpected HTTP {status} from the remote.", **common)

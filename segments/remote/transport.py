@@ -8,15 +8,17 @@ for the methods a client declares as reads. A write is never sent twice.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from segments.remote.errors import (
@@ -58,14 +60,13 @@ class TransportConfig:
 
 
 class BoundedRetry(Retry):
-    """``Retry`` that gives up at once when ``Retry-After`` asks for too long a wait."""
-
-    retry_after_max: float = 30.0
+    """``Retry`` that gives up at once when ``Retry-After`` asks for more than
+    ``retry_after_max`` seconds (urllib3 alone would shorten the wait and retry)."""
 
     def increment(self, method=None, url=None, response=None, error=None, **kwargs):
         if response is not None:
-            retry_after = self.get_retry_after(response)
-            if retry_after is not None and retry_after > self.retry_after_max:
+            wait = parse_retry_after(response)
+            if wait is not None and wait > self.retry_after_max:
                 raise MaxRetryError(kwargs.get("_pool"), url, None)
         return super().increment(method, url, response, error, **kwargs)
 
@@ -84,10 +85,10 @@ def build_session(config: TransportConfig, *, read_methods: frozenset[str]) -> r
         backoff_factor=config.backoff_factor,
         backoff_jitter=config.backoff_jitter,
         respect_retry_after_header=True,
+        retry_after_max=config.retry_after_max,
         raise_on_status=False,
         raise_on_redirect=False,
     )
-    retry.retry_after_max = config.retry_after_max
     adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=8)
     session = requests.Session()
     session.mount("http://", adapter)
@@ -122,6 +123,10 @@ def send(
             f"The remote did not answer within {config.read_timeout:g} s.", operation=operation
         ) from exc
     except requests.ConnectionError as exc:
+        if _timed_out(exc):
+            raise Unavailable(
+                f"The remote did not answer within {config.read_timeout:g} s.", operation=operation
+            ) from exc
         raise Unavailable(
             "Could not connect to the remote audience platform.", operation=operation
         ) from exc
@@ -129,7 +134,8 @@ def send(
         raise Unavailable(
             f"The request failed: {type(exc).__name__}.", operation=operation
         ) from exc
-    logger.info(
+    logger.log(
+        logging.DEBUG if response.status_code < 400 else logging.WARNING,
         "%s %s -> %s in %.0f ms [request id %s]",
         method,
         operation,
@@ -171,14 +177,28 @@ def server_message(response: requests.Response) -> tuple[str | None, dict[str, l
     return message, errors
 
 
-def parse_retry_after(response: requests.Response) -> float | None:
+def parse_retry_after(response) -> float | None:
+    """Seconds asked by ``Retry-After`` (a number or an HTTP date), uncapped."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _timed_out(exc: requests.ConnectionError) -> bool:
+    """requests reports a read timeout after exhausted retries as a ConnectionError."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
 
 
 def error_for(response: requests.Response, *, operation: str) -> RemoteError:

@@ -1,0 +1,76 @@
+"""Shared fixtures: one sandbox per test session, over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox import SandboxServer
+from segments.remote import ListApiClient, SegmentApiClient, TransportConfig
+
+SANDBOX_SEED = 7
+
+# Short waits keep fault tests quick; the rules exercised are the production ones.
+FAST = TransportConfig(
+    connect_timeout=1.0,
+    read_timeout=2.0,
+    max_attempts=3,
+    backoff_factor=0.01,
+    backoff_jitter=0.0,
+    retry_after_max=2.0,
+)
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    with SandboxServer(seed=SANDBOX_SEED, size=400) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    """The session's sandbox with no faults and a fresh request log."""
+    sandbox_server.faults.clear()
+    sandbox_server.requests.clear()
+    yield sandbox_server
+    sandbox_server.faults.clear()
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox):
+    """The sandbox with its seeded data restored, for tests that write."""
+    sandbox.reset()
+    return sandbox
+
+
+@pytest.fixture
+def remote_settings(settings, sandbox):
+    """Point the dashboard's settings at the sandbox."""
+    settings.REMOTE = {
+        **settings.REMOTE,
+        "SEGMENT_API_URL": sandbox.segment_api_url,
+        "SEGMENT_API_USERNAME": "sandbox",
+        "SEGMENT_API_PASSWORD": "sandbox-password",
+        "SEGMENT_API_COOKIE": "",
+        "LIST_API_URL": sandbox.list_api_url,
+        "LIST_API_KEY": "sandbox-api-key",
+        "CONNECT_TIMEOUT": FAST.connect_timeout,
+        "READ_TIMEOUT": FAST.read_timeout,
+        "MAX_ATTEMPTS": FAST.max_attempts,
+        "BACKOFF_FACTOR": FAST.backoff_factor,
+        "RETRY_AFTER_MAX": FAST.retry_after_max,
+    }
+    return settings
+
+
+@pytest.fixture
+def segment_client(sandbox):
+    with SegmentApiClient(
+        sandbox.segment_api_url, username="sandbox", password="sandbox-password", config=FAST
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def list_client(sandbox):
+    with ListApiClient(sandbox.list_api_url, api_key="sandbox-api-key", config=FAST) as client:
+        yield client

@@ -1,0 +1,177 @@
+"""Every error class, produced through the sandbox's fault injection.
+
+The request log counts attempts: reads are retried (at most 3 attempts), a
+write is never sent twice once it may have reached the server.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from segments.remote import (
+    AudienceQuery,
+    BadResponse,
+    Conflict,
+    ListApiClient,
+    RateLimited,
+    SegmentApiClient,
+    TransportConfig,
+    Unavailable,
+)
+from segments.remote.records import parse_datetime
+from tests.conftest import FAST
+
+
+@pytest.fixture
+def segment_id(segment_client, list_client):
+    for row in list_client.iter_audiences(AudienceQuery(audience_type="segment", page_size=100)):
+        if segments := segment_client.segments_of_audience(audience_id=row.audience_id):
+            return segments[0].segment_id
+    raise AssertionError("no segment in the sandbox")
+
+
+@pytest.fixture
+def logged_in(segment_client, segment_id, sandbox):
+    """The client after its login and first read, with the request log cleared."""
+    segment_client.segment(segment_id=segment_id)
+    sandbox.requests.clear()
+    return segment_client
+
+
+LATER = parse_datetime("2099-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_read_is_retried_three_times_then_unavailable(logged_in, sandbox, segment_id, status):
+    sandbox.faults.set("segment", status=status, kind="html")
+    with pytest.raises(Unavailable) as caught:
+        logged_in.segment(segment_id=segment_id)
+    assert caught.value.status == status
+    assert "<" not in caught.value.message
+    assert sandbox.requests.count("segment") == 3
+
+
+def test_a_read_recovers_after_one_failure(logged_in, sandbox, segment_id):
+    sandbox.faults.set("segment", status=503, times=1)
+    assert logged_in.segment(segment_id=segment_id).segment_id == segment_id
+    assert sandbox.requests.count("segment") == 2
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_write_is_sent_once_on_server_error(logged_in, fresh_sandbox, segment_id, status):
+    fresh_sandbox.faults.set("update_end_date", status=status, kind="json")
+    with pytest.raises(Unavailable) as caught:
+        logged_in.update_end_date(segment_id=segment_id, end_date=LATER)
+    assert caught.value.request_id
+    assert fresh_sandbox.requests.count("update_end_date") == 1
+
+
+def test_a_write_is_sent_once_when_the_connection_drops(logged_in, fresh_sandbox, segment_id):
+    fresh_sandbox.faults.set("delete_segment", kind="disconnect")
+    with pytest.raises(Unavailable):
+        logged_in.delete_segment(segment_id=segment_id)
+    assert fresh_sandbox.requests.count("delete_segment") == 1
+
+
+def test_a_read_is_retried_when_the_connection_drops(logged_in, sandbox, segment_id):
+    sandbox.faults.set("segment", kind="disconnect", times=2)
+    assert logged_in.segment(segment_id=segment_id).segment_id == segment_id
+    assert sandbox.requests.count("segment") == 3
+
+
+def test_read_timeout_retries_reads_but_not_writes(sandbox, segment_id):
+    config = TransportConfig(
+        connect_timeout=1, read_timeout=0.3, max_attempts=3, backoff_factor=0, backoff_jitter=0
+    )
+    client = SegmentApiClient(
+        sandbox.segment_api_url, username="sandbox", password="sandbox-password", config=config
+    )
+    client.login()
+    sandbox.faults.set("segment", latency_ms=800)
+    sandbox.faults.set("update_end_date", latency_ms=800, status=500)
+    with pytest.raises(Unavailable, match="did not answer"):
+        client.segment(segment_id=segment_id)
+    with pytest.raises(Unavailable, match="did not answer"):
+        client.update_end_date(segment_id=segment_id, end_date=LATER)
+    assert sandbox.requests.count("segment") == 3
+    assert sandbox.requests.count("update_end_date") == 1
+
+
+def test_retry_after_is_honoured_within_the_limit(logged_in, sandbox, segment_id):
+    sandbox.faults.set("segment", status=429, retry_after=1, times=1)
+    started = time.monotonic()
+    assert logged_in.segment(segment_id=segment_id).segment_id == segment_id
+    assert time.monotonic() - started >= 0.9
+    assert sandbox.requests.count("segment") == 2
+
+
+def test_retry_after_beyond_the_limit_fails_fast(logged_in, sandbox, segment_id):
+    sandbox.faults.set("segment", status=429, retry_after=120)
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as caught:
+        logged_in.segment(segment_id=segment_id)
+    assert caught.value.retry_after == 120
+    assert time.monotonic() - started < 1
+    assert sandbox.requests.count("segment") == 1
+
+
+def test_a_throttled_write_is_not_retried(logged_in, sandbox, segment_id):
+    sandbox.faults.set("update_end_date", status=429, retry_after=1)
+    with pytest.raises(RateLimited) as caught:
+        logged_in.update_end_date(segment_id=segment_id, end_date=LATER)
+    assert caught.value.retry_after == 1
+    assert sandbox.requests.count("update_end_date") == 1
+
+
+def test_conflict(logged_in, sandbox, segment_id):
+    sandbox.faults.set("update_end_date", status=409, kind="json")
+    with pytest.raises(Conflict) as caught:
+        logged_in.update_end_date(segment_id=segment_id, end_date=LATER)
+    assert caught.value.status == 409
+    assert sandbox.requests.count("update_end_date") == 1
+
+
+def test_malformed_json_is_a_bad_response(logged_in, sandbox, segment_id):
+    sandbox.faults.set("segment", kind="malformed")
+    with pytest.raises(BadResponse, match="not valid JSON"):
+        logged_in.segment(segment_id=segment_id)
+    assert sandbox.requests.count("segment") == 1
+
+
+def test_a_wrong_shape_is_a_bad_response_naming_the_field(logged_in, sandbox, segment_id):
+    sandbox.faults.set("segment", kind="bad_shape")
+    with pytest.raises(BadResponse, match="segmentId") as caught:
+        logged_in.segment(segment_id=segment_id)
+    assert caught.value.operation == "segment"
+
+
+def test_list_api_status_in_the_body_counts(list_client, sandbox):
+    sandbox.faults.set("audience_list", kind="body_status")
+    with pytest.raises(Unavailable):
+        list_client.audience_page(AudienceQuery(audience_type="list"))
+
+
+def test_list_api_reads_are_retried(list_client, sandbox):
+    sandbox.faults.set("audience_list", status=503, kind="empty", times=2)
+    page = list_client.audience_page(AudienceQuery(audience_type="list"))
+    assert page.rows
+    assert sandbox.requests.count("audience_list") == 3
+
+
+def test_list_api_bad_shape(list_client, sandbox):
+    sandbox.faults.set("audience_list", kind="bad_shape")
+    with pytest.raises(BadResponse, match="page_details"):
+        list_client.audience_page(AudienceQuery(audience_type="list"))
+
+
+def test_nothing_listening_is_unavailable():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = ListApiClient(f"http://127.0.0.1:{port}/v4/list", api_key="k", config=FAST)
+    with pytest.raises(Unavailable, match="connect") as caught:
+        client.audience_page(AudienceQuery(audience_type="list"))
+    assert caught.value.status is None

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "segments.middleware.OperatorTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"

@@ -1,0 +1,241 @@
+"""The local mirror of the remote platform, and what the team adds to it.
+
+The remote is the source of truth: mirror rows are written only from what the
+remote confirmed (a sync, or a write's read-back). ``accessToken`` has no
+column anywhere.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Audience(models.Model):
+    """A catalogue entry of the List & Segment API."""
+
+    class Type(models.TextChoices):
+        LIST = "list", "List"
+        SEGMENT = "segment", "Segment"
+
+    id = models.BigIntegerField(primary_key=True, verbose_name="audience id")
+    type = models.CharField(max_length=10, choices=Type.choices)
+    name = models.CharField(max_length=500)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    last_refreshed = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+    segments_synced_at = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["type", "id"]),
+            models.Index(fields=["last_updated"]),
+            models.Index(fields=["last_refreshed"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
+class Account(models.Model):
+    """A platform account. The remote's access token is never stored."""
+
+    id = models.BigIntegerField(primary_key=True, verbose_name="account id")
+    name = models.CharField(max_length=500)
+    platform_id = models.IntegerField()
+    platform_name = models.CharField(max_length=200)
+    platform_display_name = models.CharField(max_length=200)
+    agency_id = models.IntegerField()
+    agency_name = models.CharField(max_length=200)
+    account_type_id = models.IntegerField(null=True, blank=True)
+    account_type_name = models.CharField(max_length=200, null=True, blank=True)
+    advertiser_id = models.CharField(max_length=200, null=True, blank=True)
+    client_id = models.CharField(max_length=200)
+    default_segment_pricing_category_id = models.IntegerField(null=True, blank=True)
+    created = models.DateTimeField()
+    updated = models.DateTimeField()
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["agency_name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.platform_display_name}"
+
+
+class SegmentQuerySet(models.QuerySet):
+    def visible(self) -> SegmentQuerySet:
+        return self.filter(is_deleted=False)
+
+    def with_problems(self) -> SegmentQuerySet:
+        return self.filter(models.Q(total_failed_count__gt=0) | models.Q(total_no_data_count__gt=0))
+
+
+class Segment(models.Model):
+    """A platform segment: every field of the contract, plus mirror bookkeeping."""
+
+    segment_id = models.BigIntegerField(primary_key=True, verbose_name="segment id")
+    record_id = models.BigIntegerField(verbose_name="record id")
+    segment_ref_id = models.CharField(max_length=200, null=True, blank=True)
+    category_id = models.IntegerField(null=True, blank=True)
+    name = models.CharField(max_length=500)
+    description = models.TextField(null=True, blank=True)
+    audience = models.ForeignKey(
+        Audience,
+        null=True,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="segments",
+    )
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="segments",
+    )
+    platform_id = models.IntegerField()
+    extend = models.BooleanField(verbose_name="auto-extend")
+    active = models.BooleanField()
+    is_recurring = models.BooleanField(verbose_name="recurring")
+    is_system_generated = models.BooleanField(verbose_name="system generated")
+    country = models.IntegerField()
+    start_date = models.DateTimeField()
+    end_date = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=100)
+    status_id = models.IntegerField()
+    user_name = models.CharField(max_length=200, null=True, blank=True)
+    user_id = models.CharField(max_length=200, null=True, blank=True)
+    total_log_count = models.BigIntegerField()
+    total_ready_count = models.BigIntegerField(null=True, blank=True)
+    total_processing_count = models.BigIntegerField(null=True, blank=True)
+    total_pending_count = models.BigIntegerField()
+    total_upload_count = models.BigIntegerField()
+    total_failed_count = models.BigIntegerField(null=True, blank=True)
+    total_no_data_count = models.BigIntegerField(null=True, blank=True)
+    total_segment_upload_count = models.BigIntegerField()
+    created = models.DateTimeField()
+    updated = models.DateTimeField()
+
+    synced_at = models.DateTimeField(default=timezone.now)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["end_date", "segment_id"]
+        permissions = [
+            ("operate_segment", "Can extend, delete, create and activate segments"),
+        ]
+        indexes = [
+            models.Index(fields=["is_deleted", "end_date", "segment_id"]),
+            models.Index(fields=["is_deleted", "name"]),
+            models.Index(fields=["is_deleted", "status"]),
+            models.Index(fields=["is_deleted", "updated"]),
+            models.Index(fields=["audience", "is_deleted"]),
+            models.Index(fields=["account", "is_deleted"]),
+            models.Index(fields=["platform_id"]),
+            models.Index(fields=["country"]),
+            models.Index(fields=["segment_ref_id"]),
+            models.Index(fields=["total_log_count"]),
+            models.Index(fields=["total_failed_count"]),
+            models.Index(fields=["total_no_data_count"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.segment_id})"
+
+    PIPELINE = (
+        ("ready", "total_ready_count"),
+        ("processing", "total_processing_count"),
+        ("pending", "total_pending_count"),
+        ("failed", "total_failed_count"),
+        ("no data", "total_no_data_count"),
+        ("uploaded", "total_upload_count"),
+    )
+
+    @property
+    def pipeline(self) -> list[tuple[str, int | None]]:
+        return [(label, getattr(self, field)) for label, field in self.PIPELINE]
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.total_failed_count) or bool(self.total_no_data_count)
+
+    def days_left(self, now=None) -> int | None:
+        if self.end_date is None:
+            return None
+        return (self.end_date - (now or timezone.now())).days
+
+
+COUNT_FIELDS = (
+    "total_log_count",
+    "total_ready_count",
+    "total_processing_count",
+    "total_pending_count",
+    "total_upload_count",
+    "total_failed_count",
+    "total_no_data_count",
+    "total_segment_upload_count",
+)
+
+
+class SegmentCountSnapshot(models.Model):
+    """A segment's pipeline counts, recorded whenever a sync sees them change."""
+
+    segment = models.ForeignKey(
+        Segment, db_constraint=False, on_delete=models.DO_NOTHING, related_name="snapshots"
+    )
+    taken_at = models.DateTimeField(default=timezone.now)
+    total_log_count = models.BigIntegerField()
+    total_ready_count = models.BigIntegerField(null=True)
+    total_processing_count = models.BigIntegerField(null=True)
+    total_pending_count = models.BigIntegerField()
+    total_upload_count = models.BigIntegerField()
+    total_failed_count = models.BigIntegerField(null=True)
+    total_no_data_count = models.BigIntegerField(null=True)
+    total_segment_upload_count = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["segment", "taken_at"]
+        indexes = [models.Index(fields=["segment", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"counts of segment {self.segment_id} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class SyncState(models.Model):
+    """Per source: when it last synced successfully, its last error, its progress."""
+
+    class Source(models.TextChoices):
+        ACCOUNTS = "accounts", "Platform accounts (Segment API)"
+        CATALOGUE = "catalogue", "Audience catalogue (List & Segment API)"
+        SEGMENTS = "segments", "Platform segments (Segment API)"
+
+    source = models.CharField(max_length=20, choices=Source.choices, unique=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    cursor = models.DateTimeField(
+        null=True, blank=True, help_text="Changes after this time are fetched by the next run."
+    )
+    running_since = models.DateTimeField(null=True, blank=True)
+    progress_done = models.IntegerField(default=0)
+    progress_total = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["source"]
+
+    def __str__(self) -> str:
+        return self.get_source_display()
+
+    @property
+    def healthy(self) -> bool:
+        if self.last_success_at is None:
+            return False
+        return self.last_error_at is None or self.last_error_at < self.last_success_at

@@ -1,0 +1,166 @@
+"""How values look on a page: dates in the operator's zone with UTC on hover,
+grouped numbers, status badges for any status text, country names."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+
+# Known statuses get a fixed colour; any other text gets one of the spare hues.
+STATUS_TONES = {
+    "active": "ok",
+    "ready": "ok",
+    "completed": "ok",
+    "paused": "warn",
+    "pending": "info",
+    "processing": "info",
+    "failed": "bad",
+    "error": "bad",
+    "expired": "muted",
+    "archived": "muted",
+    "deleted": "muted",
+}
+SPARE_TONES = ("c1", "c2", "c3", "c4")
+
+COUNTRIES = {
+    36: "Australia",
+    40: "Austria",
+    56: "Belgium",
+    76: "Brazil",
+    124: "Canada",
+    156: "China",
+    203: "Czechia",
+    208: "Denmark",
+    246: "Finland",
+    250: "France",
+    276: "Germany",
+    300: "Greece",
+    356: "India",
+    372: "Ireland",
+    380: "Italy",
+    392: "Japan",
+    442: "Luxembourg",
+    484: "Mexico",
+    528: "Netherlands",
+    554: "New Zealand",
+    578: "Norway",
+    616: "Poland",
+    620: "Portugal",
+    724: "Spain",
+    752: "Sweden",
+    756: "Switzerland",
+    792: "Türkiye",
+    826: "United Kingdom",
+    840: "United States",
+}
+
+
+def country_name(code: int | None) -> str:
+    if code is None:
+        return "—"
+    return COUNTRIES.get(code, f"Country {code}")
+
+
+def status_tone(status: str) -> str:
+    key = (status or "").strip().lower()
+    if key in STATUS_TONES:
+        return STATUS_TONES[key]
+    return SPARE_TONES[zlib.crc32(key.encode()) % len(SPARE_TONES)]
+
+
+def status_badge(status: str) -> str:
+    return format_html('<span class="badge tone-{}">{}</span>', status_tone(status), status or "—")
+
+
+def number(value: int | None) -> str:
+    return "—" if value is None else number_format(value, force_grouping=True)
+
+
+def when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A ``<time>`` in the operator's zone, with the UTC value on hover."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    utc = value.astimezone(UTC)
+    return format_html(
+        '<time datetime="{}" title="{} UTC">{}</time>',
+        utc.isoformat(),
+        utc.strftime("%Y-%m-%d %H:%M:%S"),
+        local.strftime(fmt),
+    )
+
+
+def days_left_badge(days: int | None, *, soon: int = 7) -> str:
+    if days is None:
+        return "—"
+    if days < 0:
+        return format_html('<span class="days expired">expired {} d ago</span>', -days)
+    css = "days soon" if days <= soon else "days"
+    return format_html('<span class="{}">{} d</span>', css, days)
+
+
+def pipeline_bar(segment) -> str:
+    """A compact stacked bar of the pipeline counts, with the numbers as text.
+
+    Drawn as SVG rectangles: their widths are attributes, not inline styles,
+    so the strict CSP needs no ``unsafe-inline``.
+    """
+    counts = segment.pipeline
+    text = ", ".join(f"{label} {number(value)}" for label, value in counts)
+    values = {label: value or 0 for label, value in counts}
+    # "uploaded" items are ready items already sent on: draw them apart from the rest.
+    uploaded = min(values["uploaded"], values["ready"])
+    parts = [
+        ("uploaded", uploaded),
+        ("ready", values["ready"] - uploaded),
+        ("processing", values["processing"]),
+        ("pending", values["pending"]),
+        ("failed", values["failed"]),
+        ("no-data", values["no data"]),
+    ]
+    total = sum(value for _, value in parts)
+    if total == 0:
+        return format_html('<span class="pipeline-empty" title="{}">no items</span>', text)
+    rects, x = [], 0.0
+    for label, value in parts:
+        if value:
+            width = 100 * value / total
+            rects.append((label, f"{x:.3f}", f"{width:.3f}"))
+            x += width
+    return format_html(
+        '<svg class="pipeline" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" '
+        'aria-label="Pipeline: {}"><title>{}</title>{}</svg>',
+        text,
+        text,
+        format_html_join(
+            "", '<rect class="seg-{}" x="{}" y="0" width="{}" height="10"></rect>', rects
+        ),
+    )
+
+
+HISTORY_LINES = (
+    ("uploads", "Segment uploads", "total_segment_upload_count"),
+    ("ready", "Ready", "total_ready_count"),
+    ("failed", "Failed", "total_failed_count"),
+    ("no-data", "No data", "total_no_data_count"),
+)
+
+
+def history_chart(snapshots, *, width: int = 300, height: int = 80) -> dict:
+    """Polyline points for the count history (oldest first), scaled to the largest value."""
+    top = max(
+        (getattr(s, field) or 0 for s in snapshots for _, _, field in HISTORY_LINES), default=0
+    )
+    step = width / max(len(snapshots) - 1, 1)
+    lines = []
+    for key, label, field in HISTORY_LINES:
+        points = " ".join(
+            f"{i * step:.1f},{height - (height * (getattr(s, field) or 0) / top if top else 0):.1f}"
+            for i, s in enumerate(snapshots)
+        )
+        lines.append({"key": key, "label": label, "points": points})
+    return {"width": width, "height": height, "lines": lines}

@@ -1,0 +1,173 @@
+"""Business logic that reads: querysets the views and exports share."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from segments.models import Account, Audience, Segment, SyncState
+
+EXPIRING_DAYS = 7
+
+
+def _day_start(day, tz) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def segment_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Segment]:
+    """Visible segments matching ``filters`` (a filter form's cleaned data)."""
+    filters = filters or {}
+    qs = Segment.objects.visible().select_related("audience", "account")
+    if q := filters.get("q"):
+        match = Q(name__icontains=q) | Q(segment_ref_id__iexact=q)
+        if q.isdigit():
+            match |= Q(segment_id=int(q))
+        qs = qs.filter(match)
+    for key, lookup in (
+        ("audience", "audience_id"),
+        ("account", "account_id"),
+        ("platform", "platform_id"),
+        ("status", "status"),
+        ("country", "country"),
+    ):
+        if (value := filters.get(key)) not in (None, ""):
+            qs = qs.filter(**{lookup: value})
+    for key in ("active", "is_recurring", "extend", "is_system_generated"):
+        if (value := filters.get(key)) is not None:
+            qs = qs.filter(**{key: value})
+    if filters.get("problems"):
+        qs = qs.with_problems()
+    qs = _filter_end_date(qs, filters)
+    return qs
+
+
+def _filter_end_date(qs: QuerySet[Segment], filters: dict[str, Any]) -> QuerySet[Segment]:
+    ends = filters.get("ends")
+    now = timezone.now()
+    if ends == "expired":
+        return qs.filter(end_date__lt=now)
+    if ends == "within":
+        days = filters.get("within_days") or EXPIRING_DAYS
+        return qs.filter(end_date__gte=now, end_date__lte=now + timedelta(days=days))
+    if ends == "between":
+        tz = timezone.get_current_timezone()
+        if start := filters.get("end_from"):
+            qs = qs.filter(end_date__gte=_day_start(start, tz))
+        if end := filters.get("end_to"):
+            qs = qs.filter(end_date__lt=_day_start(end + timedelta(days=1), tz))
+    return qs
+
+
+def expiring_segments(*, days: int = EXPIRING_DAYS) -> QuerySet[Segment]:
+    return segment_list(filters={"ends": "within", "within_days": days}).order_by("end_date")
+
+
+def problem_segments() -> QuerySet[Segment]:
+    return segment_list(filters={"problems": True})
+
+
+def overview_figures() -> dict[str, Any]:
+    visible = Segment.objects.visible()
+    now = timezone.now()
+    totals = visible.aggregate(
+        segments=Count("segment_id"),
+        expired=Count("segment_id", filter=Q(end_date__lt=now)),
+        expiring=Count(
+            "segment_id",
+            filter=Q(end_date__gte=now, end_date__lte=now + timedelta(days=EXPIRING_DAYS)),
+        ),
+        problems=Count(
+            "segment_id", filter=Q(total_failed_count__gt=0) | Q(total_no_data_count__gt=0)
+        ),
+        **{label: Sum(field) for label, field in PIPELINE_TOTALS},
+    )
+    by_status = list(
+        visible.values("status").annotate(count=Count("segment_id")).order_by("-count", "status")
+    )
+    return {"totals": totals, "by_status": by_status}
+
+
+PIPELINE_TOTALS = (
+    ("log", "total_log_count"),
+    ("ready", "total_ready_count"),
+    ("processing", "total_processing_count"),
+    ("pending", "total_pending_count"),
+    ("failed", "total_failed_count"),
+    ("no_data", "total_no_data_count"),
+    ("uploaded", "total_upload_count"),
+    ("segment_uploads", "total_segment_upload_count"),
+)
+
+
+def sync_states() -> list[SyncState]:
+    """One state per source, in a fixed order, including sources never synced."""
+    existing = {state.source: state for state in SyncState.objects.all()}
+    return [existing.get(source) or SyncState(source=source) for source in SyncState.Source]
+
+
+def audience_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Audience]:
+    """Catalogue rows with the List API's filter meanings (``bt`` inclusive, ``eq`` same day)."""
+    filters = filters or {}
+    qs = Audience.objects.filter(is_deleted=False).annotate(
+        segment_count=Count("segments", filter=Q(segments__is_deleted=False))
+    )
+    if audience_type := filters.get("type"):
+        qs = qs.filter(type=audience_type)
+    if ids := filters.get("ids"):
+        qs = qs.filter(id__in=ids)
+    if q := filters.get("q"):
+        qs = qs.filter(name__icontains=q)
+    for prefix, column in (("updated", "last_updated"), ("refreshed", "last_refreshed")):
+        qs = _filter_date_range(qs, column, filters, prefix)
+    return qs
+
+
+def _filter_date_range(qs, column: str, filters: dict[str, Any], prefix: str):
+    condition = filters.get(f"{prefix}_condition")
+    value, lower, upper = (filters.get(f"{prefix}_{k}") for k in ("value", "from", "to"))
+    if condition == "gt" and value:
+        return qs.filter(**{f"{column}__gt": value})
+    if condition == "lt" and value:
+        return qs.filter(**{f"{column}__lt": value})
+    if condition == "eq" and value:
+        tz = timezone.get_current_timezone()
+        start = value.astimezone(tz).date()
+        return qs.filter(
+            **{
+                f"{column}__gte": _day_start(start, tz),
+                f"{column}__lt": _day_start(start + timedelta(days=1), tz),
+            }
+        )
+    if condition == "bt" and lower and upper:
+        return qs.filter(**{f"{column}__gte": lower, f"{column}__lte": upper})
+    return qs
+
+
+def account_list() -> QuerySet[Account]:
+    return Account.objects.annotate(
+        segment_count=Count("segments", filter=Q(segments__is_deleted=False))
+    )
+
+
+def segment_filter_choices() -> dict[str, list[tuple[Any, str]]]:
+    """Choices for the segment filters, from what the mirror holds (statuses are open-ended)."""
+    visible = Segment.objects.visible()
+    statuses = visible.values_list("status", flat=True).distinct().order_by("status")
+    countries = visible.values_list("country", flat=True).distinct().order_by("country")
+    platforms = (
+        Account.objects.values_list("platform_id", "platform_display_name")
+        .distinct()
+        .order_by("platform_display_name")
+    )
+    accounts = Account.objects.order_by("agency_name", "name").values_list(
+        "id", "name", "platform_display_name"
+    )
+    return {
+        "status": [(s, s) for s in statuses],
+        "country": [(c, str(c)) for c in countries],
+        "platform": list(platforms),
+        "account": [(pk, f"{name} · {platform}") for pk, name, platform in accounts],
+    }

@@ -1,0 +1,1 @@
+"""Business logic that writes: syncing the mirror, and operator actions."""

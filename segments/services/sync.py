@@ -1,0 +1,385 @@
+"""Fill the local mirror from the remote, streaming page by page.
+
+Accounts come first, then the audience catalogue (List & Segment API), then
+each changed audience's platform segments (Segment API), each audience
+replaced in its own transaction. An incremental run asks the List API only for
+audiences updated or refreshed after the last successful run's cursor; a full
+run fetches everything and retires what the remote no longer has. Audiences
+whose segments were not fetched since they last changed stay dirty, so a run
+that failed half-way is resumed by the next one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from segments import remote
+from segments.models import (
+    COUNT_FIELDS,
+    Account,
+    Audience,
+    Segment,
+    SegmentCountSnapshot,
+    SyncState,
+)
+from segments.remote import AudienceQuery, DateRange, NotFound, RemoteError
+
+logger = logging.getLogger(__name__)
+
+CATALOGUE_PAGE_SIZE = 100
+# Overlap between runs: the remote's clock and ours may differ a little.
+CURSOR_OVERLAP = timedelta(minutes=5)
+# A run that has not reported progress for this long is taken as dead.
+STALE_RUN = timedelta(minutes=30)
+
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """The default progress callback: report nothing."""
+
+
+@dataclass
+class SyncReport:
+    full: bool
+    accounts: int = 0
+    audiences_seen: int = 0
+    audiences_retired: int = 0
+    audiences_refreshed: int = 0
+    segments_written: int = 0
+    segments_retired: int = 0
+    snapshots: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- mapping records onto mirror rows -----------------------------------------
+
+SEGMENT_COLUMNS = tuple(
+    "record_id" if f.name == "id" else f.name for f in dataclasses.fields(remote.Segment)
+)
+SEGMENT_UPDATE_COLUMNS = (*[c for c in SEGMENT_COLUMNS if c != "segment_id"], "synced_at")
+ACCOUNT_COLUMNS = tuple(f.name for f in dataclasses.fields(remote.Account))
+
+
+def segment_row(record: remote.Segment, *, now: datetime) -> Segment:
+    values = {
+        column: getattr(record, "id" if column == "record_id" else column)
+        for column in SEGMENT_COLUMNS
+    }
+    return Segment(**values, synced_at=now, is_deleted=False, deleted_at=None)
+
+
+def _state(source: str) -> SyncState:
+    state, _ = SyncState.objects.get_or_create(source=source)
+    return state
+
+
+def _record_failure(source: str, error: Exception) -> None:
+    now = timezone.now()
+    SyncState.objects.filter(source=source).update(
+        last_error=str(error)[:2000], last_error_at=now, running_since=None
+    )
+    logger.warning("sync of %s failed: %s", source, error)
+
+
+def _record_success(source: str, *, started: datetime, cursor: datetime | None = None) -> None:
+    values = {"last_success_at": timezone.now(), "running_since": None, "last_error": ""}
+    values["last_error_at"] = None
+    if cursor is not None:
+        values["cursor"] = cursor
+    SyncState.objects.filter(source=source).update(**values)
+
+
+def _begin(source: str) -> SyncState:
+    state = _state(source)
+    now = timezone.now()
+    SyncState.objects.filter(pk=state.pk).update(
+        last_attempt_at=now, running_since=now, progress_done=0, progress_total=0
+    )
+    return state
+
+
+# --- the stages ---------------------------------------------------------------
+
+
+def accounts_sync(*, client: remote.SegmentApiClient, full: bool = True) -> int:
+    """Replace the mirror's accounts with the remote's list (a small, complete list)."""
+    _begin(SyncState.Source.ACCOUNTS)
+    started = timezone.now()
+    try:
+        records = client.platform_accounts()
+    except RemoteError as exc:
+        _record_failure(SyncState.Source.ACCOUNTS, exc)
+        raise
+    rows = [
+        Account(**{c: getattr(r, c) for c in ACCOUNT_COLUMNS}, synced_at=started) for r in records
+    ]
+    with transaction.atomic():
+        Account.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=[c for c in ACCOUNT_COLUMNS if c != "id"] + ["synced_at"],
+        )
+    _record_success(SyncState.Source.ACCOUNTS, started=started)
+    return len(rows)
+
+
+def _catalogue_queries(since: datetime | None) -> Iterable[AudienceQuery]:
+    for audience_type in (Audience.Type.LIST, Audience.Type.SEGMENT):
+        base = AudienceQuery(
+            audience_type=audience_type, page_size=CATALOGUE_PAGE_SIZE, sort_by="ids"
+        )
+        if since is None:
+            yield base
+            continue
+        yield dataclasses.replace(base, last_updated=DateRange("gt", value=since))
+        if audience_type == Audience.Type.SEGMENT:
+            yield dataclasses.replace(base, last_refreshed=DateRange("gt", value=since))
+
+
+def catalogue_sync(
+    *, client: remote.ListApiClient, full: bool, progress: Progress = _quiet
+) -> tuple[int, int]:
+    """Upsert the catalogue page by page. Returns (audiences seen, audiences retired)."""
+    state = _begin(SyncState.Source.CATALOGUE)
+    started = timezone.now()
+    since = None if full or state.cursor is None else state.cursor
+    seen = 0
+    try:
+        for query in _catalogue_queries(since):
+            for page in client.iter_audience_pages(query):
+                now = timezone.now()
+                rows = [
+                    Audience(
+                        id=row.audience_id,
+                        type=query.audience_type,
+                        name=row.audience_name,
+                        last_updated=row.last_updated_time,
+                        last_refreshed=row.last_refreshed_time,
+                        synced_at=now,
+                        is_deleted=False,
+                    )
+                    for row in page.rows
+                ]
+                Audience.objects.bulk_create(
+                    rows,
+                    update_conflicts=True,
+                    unique_fields=["id"],
+                    update_fields=[
+                        "type",
+                        "name",
+                        "last_updated",
+                        "last_refreshed",
+                        "synced_at",
+                        "is_deleted",
+                    ],
+                )
+                seen += len(rows)
+                progress("catalogue", seen, 0)
+    except RemoteError as exc:
+        _record_failure(SyncState.Source.CATALOGUE, exc)
+        raise
+    retired = 0
+    if full:
+        gone = Audience.objects.filter(is_deleted=False, synced_at__lt=started)
+        retired = gone.update(is_deleted=True)
+    _record_success(SyncState.Source.CATALOGUE, started=started, cursor=started - CURSOR_OVERLAP)
+    return seen, retired
+
+
+def audience_segments_replace(
+    *, audience_id: int, records: list[remote.Segment], now: datetime | None = None
+) -> tuple[int, int, int]:
+    """Make the mirror's segments of one audience equal to ``records``, atomically.
+
+    Returns (written, retired, snapshots). A count snapshot is stored for every
+    segment whose counts differ from the mirror's previous values.
+    """
+    now = now or timezone.now()
+    rows = [segment_row(r, now=now) for r in records]
+    with transaction.atomic():
+        previous = {
+            s["segment_id"]: s
+            for s in Segment.objects.filter(segment_id__in=[r.segment_id for r in rows]).values(
+                "segment_id", *COUNT_FIELDS
+            )
+        }
+        snapshots = [
+            SegmentCountSnapshot(
+                segment_id=row.segment_id,
+                taken_at=now,
+                **{f: getattr(row, f) for f in COUNT_FIELDS},
+            )
+            for row in rows
+            if _counts_changed(previous.get(row.segment_id), row)
+        ]
+        Segment.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["segment_id"],
+            update_fields=(*SEGMENT_UPDATE_COLUMNS, "is_deleted", "deleted_at"),
+        )
+        SegmentCountSnapshot.objects.bulk_create(snapshots)
+        retired = (
+            Segment.objects.filter(audience_id=audience_id, is_deleted=False)
+            .exclude(segment_id__in=[row.segment_id for row in rows])
+            .update(is_deleted=True, deleted_at=now)
+        )
+        Audience.objects.filter(id=audience_id).update(segments_synced_at=now)
+    return len(rows), retired, len(snapshots)
+
+
+def _counts_changed(previous: dict | None, row: Segment) -> bool:
+    if previous is None:
+        return True
+    return any(previous[f] != getattr(row, f) for f in COUNT_FIELDS)
+
+
+def dirty_audiences():
+    """Audiences whose segments were not fetched since the audience last changed."""
+    return Audience.objects.filter(is_deleted=False).filter(
+        Q(segments_synced_at__isnull=True)
+        | Q(segments_synced_at__lt=F("last_updated"))
+        | Q(segments_synced_at__lt=F("last_refreshed"))
+    )
+
+
+def segments_sync(
+    *, client: remote.SegmentApiClient, full: bool, progress: Progress = _quiet
+) -> tuple[int, int, int, int]:
+    """Fetch the segments of every dirty audience (every audience on a full run)."""
+    _begin(SyncState.Source.SEGMENTS)
+    started = timezone.now()
+    audiences = Audience.objects.filter(is_deleted=False) if full else dirty_audiences()
+    audience_ids = list(audiences.order_by("id").values_list("id", flat=True))
+    SyncState.objects.filter(source=SyncState.Source.SEGMENTS).update(
+        progress_total=len(audience_ids)
+    )
+    written = retired = snapshots = 0
+    try:
+        for done, audience_id in enumerate(audience_ids, start=1):
+            try:
+                records = client.segments_of_audience(audience_id=audience_id)
+            except NotFound:
+                records = []
+            w, r, s = audience_segments_replace(audience_id=audience_id, records=records)
+            written, retired, snapshots = written + w, retired + r, snapshots + s
+            progress("segments", done, len(audience_ids))
+            if done % 20 == 0 or done == len(audience_ids):
+                SyncState.objects.filter(source=SyncState.Source.SEGMENTS).update(
+                    progress_done=done
+                )
+    except RemoteError as exc:
+        _record_failure(SyncState.Source.SEGMENTS, exc)
+        raise
+    if full:
+        retired += (
+            Segment.objects.filter(is_deleted=False)
+            .filter(Q(audience__isnull=True) | Q(audience__is_deleted=True))
+            .update(is_deleted=True, deleted_at=started)
+        )
+    _record_success(SyncState.Source.SEGMENTS, started=started)
+    return len(audience_ids), written, retired, snapshots
+
+
+def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
+    """One sync of the whole platform. Errors are recorded and reported, not raised."""
+    report = SyncReport(full=full)
+    with remote.segment_api() as segment_client, remote.list_api() as list_client:
+        try:
+            report.accounts = accounts_sync(client=segment_client)
+            report.audiences_seen, report.audiences_retired = catalogue_sync(
+                client=list_client, full=full, progress=progress
+            )
+            (
+                report.audiences_refreshed,
+                report.segments_written,
+                report.segments_retired,
+                report.snapshots,
+            ) = segments_sync(client=segment_client, full=full, progress=progress)
+        except RemoteError as exc:
+            report.errors.append(str(exc))
+    return report
+
+
+def audience_refresh(*, audience_id: int) -> int:
+    """Refresh one audience's segments from the remote. Raises ``RemoteError``."""
+    with remote.segment_api() as client:
+        records = client.segments_of_audience(audience_id=audience_id)
+    written, _, _ = audience_segments_replace(audience_id=audience_id, records=records)
+    return written
+
+
+def segment_refresh(*, segment_id: int) -> Segment | None:
+    """Refresh one segment from the remote; ``None`` if the remote no longer has it."""
+    now = timezone.now()
+    with remote.segment_api() as client:
+        try:
+            record = client.segment(segment_id=segment_id)
+        except NotFound:
+            Segment.objects.filter(segment_id=segment_id, is_deleted=False).update(
+                is_deleted=True, deleted_at=now
+            )
+            return None
+    return segment_store(record=record, now=now)
+
+
+def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Segment:
+    """Write one segment as the remote confirmed it; snapshot its counts if they changed."""
+    now = now or timezone.now()
+    row = segment_row(record, now=now)
+    with transaction.atomic():
+        previous = Segment.objects.filter(segment_id=row.segment_id).values(*COUNT_FIELDS).first()
+        row.save()
+        if _counts_changed(previous, row):
+            SegmentCountSnapshot.objects.create(
+                segment_id=row.segment_id,
+                taken_at=now,
+                **{f: getattr(row, f) for f in COUNT_FIELDS},
+            )
+    return row
+
+
+def sync_start(*, full: bool = False) -> SyncReport | None:
+    """Refresh the whole platform, in a background thread where configured.
+
+    Returns the report of an inline run, or ``None`` when the run was started
+    in the background or one is already running.
+    """
+    if not getattr(settings, "SYNC_IN_BACKGROUND", True):
+        return sync_run(full=full)
+    with transaction.atomic():
+        state, _ = SyncState.objects.select_for_update().get_or_create(
+            source=SyncState.Source.SEGMENTS
+        )
+        if state.running_since and timezone.now() - state.running_since < STALE_RUN:
+            return None
+        state.running_since = timezone.now()
+        state.save(update_fields=["running_since"])
+    threading.Thread(target=_background_run, kwargs={"full": full}, daemon=True).start()
+    return None
+
+
+def _background_run(*, full: bool) -> None:
+    try:
+        sync_run(full=full)
+    except Exception:
+        logger.exception("background sync crashed")
+        SyncState.objects.filter(source=SyncState.Source.SEGMENTS).update(running_since=None)
+    finally:
+        connection.close()

@@ -1,0 +1,185 @@
+"""django-tables2 tables. All share ``segments/htmx_table.html``, whose header
+and pagination links carry ``hx-get``/``hx-push-url`` and a plain ``href``."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from segments import presentation
+from segments.models import Account, Audience, Segment
+
+
+def configure(table: tables.Table, request, *, per_page: int) -> tables.Table:
+    """Apply the request's sort and page, with ``per_page`` already validated.
+
+    An unknown sort column is ignored by django-tables2; a page out of range
+    falls back to the first or last page instead of failing.
+    """
+    table.request = request
+    if order_by := request.GET.getlist(table.prefixed_order_by_field):
+        table.order_by = order_by
+    page = request.GET.get(table.prefixed_page_field, "1")
+    try:
+        table.paginate(page=page, per_page=per_page)
+    except PageNotAnInteger:
+        table.paginate(page=1, per_page=per_page)
+    except EmptyPage:
+        last = table.paginator.num_pages if page.lstrip("-").isdigit() and int(page) > 1 else 1
+        table.paginate(page=last, per_page=per_page)
+    return table
+
+
+class SegmentTable(tables.Table):
+    name = tables.Column(linkify=("segment-detail", {"segment_id": tables.A("segment_id")}))
+    segment_id = tables.Column(verbose_name="ID")
+    audience = tables.Column(
+        accessor="audience__name", order_by=("audience__name",), verbose_name="Audience"
+    )
+    account = tables.Column(
+        accessor="account__name", order_by=("account__name",), verbose_name="Account"
+    )
+    platform_id = tables.Column(
+        accessor="account__platform_display_name", verbose_name="Platform", order_by="platform_id"
+    )
+    status = tables.Column()
+    end_date = tables.Column(verbose_name="Ends")
+    days_left = tables.Column(
+        accessor="end_date", verbose_name="Days left", order_by="end_date", empty_values=()
+    )
+    pipeline = tables.Column(
+        accessor="segment_id", verbose_name="Pipeline", orderable=False, empty_values=()
+    )
+    total_log_count = tables.Column(verbose_name="Log events", attrs={"td": {"class": "num"}})
+    updated = tables.Column(verbose_name="Updated")
+
+    class Meta:
+        model = Segment
+        fields = ()
+        sequence = (
+            "name",
+            "segment_id",
+            "audience",
+            "account",
+            "platform_id",
+            "status",
+            "end_date",
+            "days_left",
+            "pipeline",
+            "total_log_count",
+            "updated",
+        )
+        order_by = ("end_date",)
+        attrs = {"class": "data-table", "id": "segments-table"}
+        row_attrs = {"id": lambda record: f"segment-{record.segment_id}"}
+        empty_text = "No segments match these filters."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = timezone.now()
+
+    def render_audience(self, value, record):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("segment-list") + f"?audience={record.audience_id}",
+            value,
+        )
+
+    def render_status(self, value):
+        return presentation.status_badge(value)
+
+    def render_end_date(self, value):
+        return presentation.when(value, "%d %b %Y")
+
+    def render_days_left(self, record):
+        return presentation.days_left_badge(record.days_left(self.now))
+
+    def render_pipeline(self, record):
+        return presentation.pipeline_bar(record)
+
+    def render_total_log_count(self, value):
+        return presentation.number(value)
+
+    def render_updated(self, value):
+        return presentation.when(value)
+
+
+class AudienceTable(tables.Table):
+    id = tables.Column(verbose_name="ID")
+    name = tables.Column()
+    type = tables.Column()
+    last_updated = tables.Column(verbose_name="Last updated")
+    last_refreshed = tables.Column(verbose_name="Last refreshed")
+    segment_count = tables.Column(verbose_name="Segments", attrs={"td": {"class": "num"}})
+
+    class Meta:
+        model = Audience
+        fields = ()
+        sequence = ("id", "name", "type", "last_updated", "last_refreshed", "segment_count")
+        order_by = ("id",)
+        attrs = {"class": "data-table", "id": "audiences-table"}
+        empty_text = "No audiences match these filters."
+
+    def render_name(self, value, record):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("audience-detail", args=[record.id]), value
+        )
+
+    def render_type(self, value, record):
+        return format_html(
+            '<span class="badge tone-{}">{}</span>',
+            "c2" if value == "list" else "c3",
+            record.get_type_display(),
+        )
+
+    def render_last_updated(self, value):
+        return presentation.when(value)
+
+    def render_last_refreshed(self, value):
+        return presentation.when(value)
+
+    def render_segment_count(self, value, record):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("segment-list") + f"?audience={record.id}",
+            presentation.number(value),
+        )
+
+
+class AccountTable(tables.Table):
+    name = tables.Column()
+    platform_display_name = tables.Column(verbose_name="Platform")
+    agency_name = tables.Column(verbose_name="Agency")
+    account_type_name = tables.Column(verbose_name="Type")
+    advertiser_id = tables.Column(verbose_name="Advertiser id")
+    segment_count = tables.Column(verbose_name="Segments", attrs={"td": {"class": "num"}})
+    updated = tables.Column()
+
+    class Meta:
+        model = Account
+        fields = ()
+        sequence = (
+            "name",
+            "platform_display_name",
+            "agency_name",
+            "account_type_name",
+            "advertiser_id",
+            "segment_count",
+            "updated",
+        )
+        order_by = ("agency_name", "name")
+        attrs = {"class": "data-table", "id": "accounts-table"}
+        empty_text = "No platform accounts yet: run a refresh."
+
+    def render_segment_count(self, value, record):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("segment-list") + f"?account={record.id}",
+            presentation.number(value),
+        )
+
+    def render_updated(self, value):
+        return presentation.when(value)

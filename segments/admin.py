@@ -1,0 +1,59 @@
+"""Read-only admin for the mirror: it is written by syncs and remote writes only."""
+
+from django.contrib import admin
+
+from segments.models import Account, Audience, Segment, SegmentCountSnapshot, SyncState
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Audience)
+class AudienceAdmin(ReadOnlyAdmin):
+    list_display = ("id", "name", "type", "last_updated", "last_refreshed", "is_deleted")
+    list_filter = ("type", "is_deleted")
+    search_fields = ("name", "=id")
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("id", "name", "platform_display_name", "agency_name", "updated")
+    list_filter = ("platform_display_name", "agency_name")
+    search_fields = ("name", "=id")
+
+
+@admin.register(Segment)
+class SegmentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "segment_id",
+        "name",
+        "audience",
+        "account",
+        "status",
+        "end_date",
+        "total_log_count",
+        "updated",
+    )
+    list_filter = ("status", "active", "extend", "is_recurring", "platform_id", "is_deleted")
+    list_select_related = ("audience", "account")
+    search_fields = ("name", "=segment_id", "=segment_ref_id")
+    date_hierarchy = "end_date"
+
+
+@admin.register(SegmentCountSnapshot)
+class SegmentCountSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("segment", "taken_at", "total_segment_upload_count", "total_failed_count")
+    list_select_related = ("segment",)
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(ReadOnlyAdmin):
+    list_display = ("source", "last_success_at", "last_error_at", "running_since")

@@ -120,6 +120,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+SYNC_IN_BACKGROUND = env_bool("SYNC_IN_BACKGROUND", True)
+
 DJANGO_TABLES2_TEMPLATE = "segments/htmx_table.html"
 
 # The remote audience platform. See README.md for the meaning of each value.

@@ -361,7 +361,7 @@ def sync_start(*, full: bool = False) -> SyncReport | None:
     Returns the report of an inline run, or ``None`` when the run was started
     in the background or one is already running.
     """
-    if not getattr(settings, "SYNC_IN_BACKGROUND", True):
+    if not settings.SYNC_IN_BACKGROUND:
         return sync_run(full=full)
     with transaction.atomic():
         state, _ = SyncState.objects.select_for_update().get_or_create(

@@ -102,7 +102,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DASHBOARD_TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

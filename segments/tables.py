@@ -46,10 +46,7 @@ class SegmentTable(tables.Table):
         accessor="account__platform_display_name", verbose_name="Platform", order_by="platform_id"
     )
     status = tables.Column()
-    end_date = tables.Column(verbose_name="Ends")
-    days_left = tables.Column(
-        accessor="end_date", verbose_name="Days left", order_by="end_date", empty_values=()
-    )
+    end_date = tables.Column(verbose_name="Ends", attrs={"td": {"class": "ends"}})
     pipeline = tables.Column(
         accessor="segment_id", verbose_name="Pipeline", orderable=False, empty_values=()
     )
@@ -67,7 +64,6 @@ class SegmentTable(tables.Table):
             "platform_id",
             "status",
             "end_date",
-            "days_left",
             "pipeline",
             "total_log_count",
             "updated",
@@ -91,11 +87,12 @@ class SegmentTable(tables.Table):
     def render_status(self, value):
         return presentation.status_badge(value)
 
-    def render_end_date(self, value):
-        return presentation.when(value, "%d %b %Y")
-
-    def render_days_left(self, record):
-        return presentation.days_left_badge(record.days_left(self.now))
+    def render_end_date(self, value, record):
+        return format_html(
+            "{} {}",
+            presentation.when(value, "%d %b %Y"),
+            presentation.days_left_badge(record.days_left(self.now)),
+        )
 
     def render_pipeline(self, record):
         return presentation.pipeline_bar(record)

@@ -25,6 +25,9 @@ class Audience(models.Model):
     last_refreshed = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(default=timezone.now)
     segments_synced_at = models.DateTimeField(null=True, blank=True)
+    segments_dirty = models.BooleanField(
+        default=True, help_text="Its segments must be fetched again (it changed since)."
+    )
     is_deleted = models.BooleanField(default=False)
 
     class Meta:

@@ -75,3 +75,38 @@ def segment_client(sandbox):
 def list_client(sandbox):
     with ListApiClient(sandbox.list_api_url, api_key="sandbox-api-key", config=FAST) as client:
         yield client
+
+
+@pytest.fixture
+def synced(db, remote_settings, fresh_sandbox):
+    """A mirror filled by a full sync from freshly seeded sandbox data."""
+    from segments.services.sync import sync_run
+
+    report = sync_run(full=True)
+    assert report.ok, report.errors
+    return fresh_sandbox
+
+
+def make_user(username: str, role: str | None):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username=username, password="pw-for-tests-only")
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("vera", "Viewer")
+
+
+@pytest.fixture
+def operator(db):
+    return make_user("otto", "Operator")
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    client.force_login(viewer)
+    return client

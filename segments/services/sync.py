@@ -4,9 +4,9 @@ Accounts come first, then the audience catalogue (List & Segment API), then
 each changed audience's platform segments (Segment API), each audience
 replaced in its own transaction. An incremental run asks the List API only for
 audiences updated or refreshed after the last successful run's cursor; a full
-run fetches everything and retires what the remote no longer has. Audiences
-whose segments were not fetched since they last changed stay dirty, so a run
-that failed half-way is resumed by the next one.
+run fetches everything and retires what the remote no longer has. Every
+audience the catalogue reports as changed is marked dirty until its segments
+are stored, so a run that failed half-way is resumed by the next one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from segments import remote
@@ -172,6 +172,7 @@ def catalogue_sync(
                         last_updated=row.last_updated_time,
                         last_refreshed=row.last_refreshed_time,
                         synced_at=now,
+                        segments_dirty=True,
                         is_deleted=False,
                     )
                     for row in page.rows
@@ -186,6 +187,7 @@ def catalogue_sync(
                         "last_updated",
                         "last_refreshed",
                         "synced_at",
+                        "segments_dirty",
                         "is_deleted",
                     ],
                 )
@@ -240,7 +242,7 @@ def audience_segments_replace(
             .exclude(segment_id__in=[row.segment_id for row in rows])
             .update(is_deleted=True, deleted_at=now)
         )
-        Audience.objects.filter(id=audience_id).update(segments_synced_at=now)
+        Audience.objects.filter(id=audience_id).update(segments_synced_at=now, segments_dirty=False)
     return len(rows), retired, len(snapshots)
 
 
@@ -251,12 +253,8 @@ def _counts_changed(previous: dict | None, row: Segment) -> bool:
 
 
 def dirty_audiences():
-    """Audiences whose segments were not fetched since the audience last changed."""
-    return Audience.objects.filter(is_deleted=False).filter(
-        Q(segments_synced_at__isnull=True)
-        | Q(segments_synced_at__lt=F("last_updated"))
-        | Q(segments_synced_at__lt=F("last_refreshed"))
-    )
+    """Audiences the catalogue reported as changed whose segments were not fetched since."""
+    return Audience.objects.filter(is_deleted=False, segments_dirty=True)
 
 
 def segments_sync(

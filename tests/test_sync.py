@@ -1,0 +1,97 @@
+"""The sync service against the sandbox: full, incremental, resumable."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from django.core.management import call_command
+
+from segments.models import Account, Audience, Segment, SegmentCountSnapshot, SyncState
+from segments.services.sync import sync_run
+
+pytestmark = pytest.mark.django_db
+
+
+def health(sandbox):
+    return requests.get(sandbox.control_url + "/health", timeout=5).json()
+
+
+def test_full_sync_mirrors_everything(synced):
+    expected = health(synced)
+    assert Segment.objects.visible().count() == expected["segments"]
+    assert Audience.objects.filter(is_deleted=False).count() == expected["audiences"]
+    assert Account.objects.count() == 6
+    assert SegmentCountSnapshot.objects.count() == expected["segments"]
+    assert all(state.healthy for state in SyncState.objects.all())
+
+
+def test_no_access_token_is_stored(synced):
+    dumped = repr(list(Account.objects.values()))
+    assert "sbx-secret" not in dumped
+    assert "access" not in {f.name for f in Account._meta.get_fields()}
+
+
+def test_incremental_sync_fetches_only_what_changed(synced):
+    segment = Segment.objects.visible().order_by("segment_id").first()
+    synced.store.touch_segment(segment.segment_id, totalFailedCount=4242, status="Failed")
+    synced.requests.clear()
+    report = sync_run()
+    assert report.ok
+    assert synced.requests.count("segments_of_audience") == 1
+    segment.refresh_from_db()
+    assert segment.total_failed_count == 4242
+    assert segment.status == "Failed"
+    assert SegmentCountSnapshot.objects.filter(segment=segment).count() == 2
+
+
+def test_full_sync_retires_what_the_remote_no_longer_has(synced, remote_settings):
+    from segments import remote
+
+    victim = Segment.objects.visible().order_by("segment_id").first()
+    with remote.segment_api() as client:
+        client.delete_segment(segment_id=victim.segment_id)
+    report = sync_run(full=True)
+    assert report.segments_retired == 1
+    victim.refresh_from_db()
+    assert victim.is_deleted
+    assert victim.deleted_at is not None
+
+
+def test_a_failure_half_way_leaves_whole_audiences_and_the_next_run_resumes(
+    db, remote_settings, fresh_sandbox
+):
+    def fail_after_ten(stage, done, total):
+        if stage == "segments" and done == 10:
+            fresh_sandbox.faults.set("segments_of_audience", status=503, kind="html")
+
+    report = sync_run(full=True, progress=fail_after_ten)
+    assert not report.ok
+    state = SyncState.objects.get(source=SyncState.Source.SEGMENTS)
+    assert "unavailable" in state.last_error.lower()
+    assert not state.healthy
+    synced_ids = set(
+        Audience.objects.filter(segments_synced_at__isnull=False).values_list("id", flat=True)
+    )
+    assert len(synced_ids) == 10
+    for audience_id in synced_ids:
+        remote_count = len(fresh_sandbox.store.segments_of_audience(audience_id))
+        assert Segment.objects.visible().filter(audience_id=audience_id).count() == remote_count
+    assert not Segment.objects.exclude(audience_id__in=synced_ids).exists()
+
+    fresh_sandbox.faults.clear()
+    fresh_sandbox.requests.clear()
+    assert sync_run().ok
+    assert Segment.objects.visible().count() == health(fresh_sandbox)["segments"]
+    total_audiences = Audience.objects.count()
+    assert fresh_sandbox.requests.count("segments_of_audience") == total_audiences - 10
+    assert SyncState.objects.get(source=SyncState.Source.SEGMENTS).healthy
+
+
+def test_sync_command_reports_and_fails_loudly(db, remote_settings, fresh_sandbox, capsys):
+    call_command("sync", full=True)
+    assert "Full sync in" in capsys.readouterr().out
+    fresh_sandbox.faults.set("platform_accounts", status=500, kind="html")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Sync failed"):
+        call_command("sync")

@@ -105,8 +105,9 @@ USE_TZ = True
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served by WhiteNoise from the finders here; production collects into STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -1,0 +1,198 @@
+"""The reading side's views: access, HTMX partials, bad input, export, refresh."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from segments.models import Audience, Segment
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/segments/", "/audiences/", "/accounts/", "/segments/export.csv"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_login_is_required(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_user_without_a_role_is_refused(client, url):
+    client.force_login(make_user("nobody", None))
+    assert client.get(url).status_code == 403
+
+
+def test_login_page_logs_in(client, viewer):
+    response = client.post(
+        reverse("login"), {"username": "vera", "password": "pw-for-tests-only"}, follow=True
+    )
+    assert response.resolver_match.url_name == "overview"
+    client.logout()
+    bad = client.post(reverse("login"), {"username": "vera", "password": "nope"})
+    assert "Please enter a correct username and password" in bad.text
+
+
+def test_overview_counts_link_to_filtered_tables(viewer_client, synced):
+    response = viewer_client.get("/")
+    active = Segment.objects.visible().filter(status="Active").count()
+    assert 'href="/segments/?status=Active"' in response.text
+    assert re.search(rf"Active</span></span><span class=\"value\">{active:,}<", response.text)
+
+
+def test_segments_full_page_and_htmx_partial(viewer_client, synced):
+    full = viewer_client.get("/segments/?status=Active")
+    assert "<html" in full.text
+    assert 'id="table"' in full.text
+    partial = viewer_client.get("/segments/?status=Active", headers={"HX-Request": "true"})
+    assert "<html" not in partial.text
+    assert partial.text.lstrip().startswith('<div id="table"')
+    rows = re.findall(r'<tr id="segment-(\d+)"', partial.text)
+    assert len(rows) == 25
+    statuses = Segment.objects.filter(segment_id__in=rows).values_list("status", flat=True)
+    assert set(statuses) == {"Active"}
+
+
+def test_sorting_paging_and_page_size(viewer_client, synced):
+    response = viewer_client.get("/segments/?sort=-total_log_count&per_page=50&page=2")
+    rows = [int(i) for i in re.findall(r'<tr id="segment-(\d+)"', response.text)]
+    expected = list(
+        Segment.objects.visible()
+        .order_by("-total_log_count", "segment_id")
+        .values_list("segment_id", flat=True)[50:100]
+    )
+    assert len(rows) == 50
+    counts = dict(
+        Segment.objects.filter(segment_id__in=rows).values_list("segment_id", "total_log_count")
+    )
+    assert [counts[r] for r in rows] == sorted((counts[r] for r in rows), reverse=True)
+    assert set(rows) <= set(Segment.objects.values_list("segment_id", flat=True))
+    assert len(expected) == 50
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("ends=between&end_from=2026-13-45", "Enter a valid date"),
+        ("audience=abc", "Enter a whole number"),
+        ("within_days=-4&ends=within", "greater than or equal to 1"),
+        ("per_page=100000", "not one of the available choices"),
+        ("status=NoSuchStatus", "not one of the available choices"),
+        ("active=maybe", "not one of the available choices"),
+    ],
+)
+def test_bad_filter_values_are_reported_not_fatal(viewer_client, synced, query, message):
+    response = viewer_client.get(f"/segments/?{query}")
+    assert response.status_code == 200
+    assert "Some filters were ignored" in response.text
+    assert message in response.text
+    assert len(re.findall(r'<tr id="segment-', response.text)) == 25
+
+
+@pytest.mark.parametrize(
+    "query", ["page=99999", "page=-1", "page=abc", "sort=no_such_column", "sort=&page=0"]
+)
+def test_bad_paging_and_sorting_fall_back_to_a_valid_page(viewer_client, synced, query):
+    response = viewer_client.get(f"/segments/?{query}")
+    assert response.status_code == 200
+    assert len(re.findall(r'<tr id="segment-', response.text)) > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("ids=1001,abc", "is not an audience id"),
+        ("updated_condition=bt&updated_from=2026-01-01T00:00", "needs both dates"),
+        ("updated_condition=gt", "Give a date"),
+        ("updated_condition=xx", "not one of the available choices"),
+        ("refreshed_condition=eq&refreshed_value=yesterday", "Enter a valid date/time"),
+    ],
+)
+def test_bad_audience_filters_are_reported(viewer_client, synced, query, message):
+    response = viewer_client.get(f"/audiences/?{query}")
+    assert response.status_code == 200
+    assert message in response.text
+
+
+def test_audiences_by_ids_and_between_dates(viewer_client, synced):
+    response = viewer_client.get("/audiences/?ids=1001,%201003")
+    assert re.findall(r'href="/audiences/(\d+)/"', response.text) == ["1001", "1003"]
+    dates = sorted(Audience.objects.values_list("last_updated", flat=True))
+    lower, upper = dates[10], dates[30]
+    # datetime-local inputs carry the operator's wall time.
+    response = viewer_client.get(
+        "/audiences/",
+        {
+            "updated_condition": "bt",
+            "updated_from": timezone.localtime(lower).strftime("%Y-%m-%dT%H:%M:%S"),
+            "updated_to": timezone.localtime(upper).strftime("%Y-%m-%dT%H:%M:%S"),
+            "per_page": 100,
+        },
+    )
+    shown = {int(i) for i in re.findall(r'href="/audiences/(\d+)/"', response.text)}
+    expected = set(
+        Audience.objects.filter(last_updated__gte=lower, last_updated__lte=upper).values_list(
+            "id", flat=True
+        )
+    )
+    assert shown == expected
+    assert len(expected) >= 20
+
+
+def test_export_is_the_filtered_view_as_csv(viewer_client, synced):
+    response = viewer_client.get("/segments/export.csv?status=Active")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["segment_id", "name", "status"]
+    assert len(rows) - 1 == Segment.objects.visible().filter(status="Active").count()
+    assert {row[2] for row in rows[1:]} == {"Active"}
+    assert "sbx-secret" not in repr(rows)
+
+
+def test_detail_page_and_unknown_segment(viewer_client, synced):
+    segment = Segment.objects.visible().first()
+    response = viewer_client.get(f"/segments/{segment.segment_id}/")
+    assert segment.name in response.text
+    assert f"{segment.total_segment_upload_count:,}" in response.text
+    assert viewer_client.get("/segments/999999999/").status_code == 404
+
+
+def test_refresh_with_the_remote_down_keeps_the_data_and_says_so(viewer_client, synced):
+    before = Segment.objects.visible().count()
+    synced.faults.set("*", status=503, kind="html")
+    response = viewer_client.post(
+        "/refresh/", {"scope": "all", "next": "/segments/"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "banner-error" in response.text
+    assert "The refresh failed" in response.text
+    assert "last successful sync" in response.text
+    assert Segment.objects.visible().count() == before
+
+
+def test_refresh_one_segment_reads_it_back(viewer_client, synced):
+    segment = Segment.objects.visible().first()
+    synced.store.touch_segment(segment.segment_id, name="Renamed on the platform")
+    response = viewer_client.post(
+        "/refresh/", {"scope": "segment", "id": segment.segment_id}, headers={"HX-Request": "true"}
+    )
+    assert response.headers["HX-Refresh"] == "true"
+    segment.refresh_from_db()
+    assert segment.name == "Renamed on the platform"
+
+
+def test_pages_carry_a_nonce_csp(viewer_client, synced):
+    response = viewer_client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert "script-src 'self' 'nonce-" in policy
+    assert f'nonce="{nonce}"' in response.text
+    assert "unsafe-inline" not in policy

@@ -121,7 +121,7 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-SYNC_IN_BACKGROUND = env_bool("SYNC_IN_BACKGROUND", True)
+BACKGROUND_JOBS = env_bool("BACKGROUND_JOBS", True)
 
 DJANGO_TABLES2_TEMPLATE = "segments/htmx_table.html"
 

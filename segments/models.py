@@ -7,6 +7,7 @@ column anywhere.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -242,3 +243,141 @@ class SyncState(models.Model):
         if self.last_success_at is None:
             return False
         return self.last_error_at is None or self.last_error_at < self.last_success_at
+
+
+class BulkRun(models.Model):
+    """One bulk action over many segments; its items are its audit events."""
+
+    class Action(models.TextChoices):
+        EXTEND = "extend", "Extend end dates"
+        DELETE = "delete", "Delete segments"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    params = models.JSONField(default=dict, help_text="Days to add, or the new end date.")
+    segment_ids = models.JSONField(default=list)
+    total = models.IntegerField(default=0)
+    done = models.IntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} × {self.total} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class AuditEvent(models.Model):
+    """One write attempt: who, when, from where, what, before and after, and how it ended.
+
+    Never holds a credential: only segment fields and the remote's message.
+    """
+
+    class Action(models.TextChoices):
+        EXTEND = "extend", "Extend end date"
+        DELETE = "delete", "Delete segment"
+        CREATE_AUDIENCE = "create_audience", "Create CRM audience"
+        ACTIVATE = "activate", "Activate audience"
+        REVIEW = "review", "Set review state"
+        NOTE = "note", "Add note"
+
+    class Outcome(models.TextChoices):
+        DONE = "done", "Done"
+        REFUSED = "refused", "Refused by the platform"
+        FAILED = "failed", "Failed"
+        CONFLICT = "conflict", "Changed meanwhile"
+        NOT_FOUND = "not_found", "Already gone"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    segment_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    audience_id = models.BigIntegerField(null=True, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    remote_status = models.IntegerField(null=True, blank=True)
+    remote_request_id = models.CharField(max_length=200, blank=True)
+    bulk_run = models.ForeignKey(
+        BulkRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["username", "at"]),
+            models.Index(fields=["action", "at"]),
+            models.Index(fields=["outcome", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.action} {self.segment_id or ''} {self.outcome}"
+
+
+class SubmissionToken(models.Model):
+    """One per processed form submission: a form's token is accepted once."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class Review(models.Model):
+    """The team's review state of a segment."""
+
+    class State(models.TextChoices):
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    segment = models.OneToOneField(
+        Segment,
+        primary_key=True,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="review",
+    )
+    state = models.CharField(max_length=20, choices=State.choices, db_index=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}: {self.get_state_display()}"
+
+
+class Note(models.Model):
+    """A team member's comment on a segment."""
+
+    segment = models.ForeignKey(
+        Segment, db_constraint=False, on_delete=models.DO_NOTHING, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    text = models.TextField(max_length=4000)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"note on {self.segment_id} by {self.author_id}"

@@ -164,3 +164,46 @@ def history_chart(snapshots, *, width: int = 300, height: int = 80) -> dict:
         )
         lines.append({"key": key, "label": label, "points": points})
     return {"width": width, "height": height, "lines": lines}
+
+
+REVIEW_TONES = {"needs_attention": "bad", "acknowledged": "warn", "resolved": "ok"}
+OUTCOME_TONES = {"done": "ok", "refused": "warn", "failed": "bad", "conflict": "warn"}
+
+
+def review_badge(label: str, state: str) -> str:
+    if not state:
+        return ""
+    return format_html(
+        '<span class="badge tone-{}">{}</span>', REVIEW_TONES.get(state, "muted"), label
+    )
+
+
+def outcome_badge(outcome: str, label: str) -> str:
+    return format_html(
+        '<span class="badge tone-{}">{}</span>', OUTCOME_TONES.get(outcome, "muted"), label
+    )
+
+
+def change_summary(before: dict | None, after: dict | None) -> str:
+    """What an audited action changed, as "field: old → new" lines."""
+    before, after = before or {}, after or {}
+    keys = [k for k in after if k != "updated" and before.get(k) != after.get(k)]
+    if not keys:
+        return "—"
+    return format_html_join(
+        "",
+        '<div><span class="muted">{}:</span> {} → {}</div>',
+        ((k.replace("_", " "), _short(before.get(k)), _short(after.get(k))) for k in keys),
+    )
+
+
+def _short(value) -> str:
+    if value is None:
+        return "—"
+    text = str(value)
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
+        try:
+            return timezone.localtime(datetime.fromisoformat(text)).strftime("%d %b %Y %H:%M")
+        except ValueError:
+            return text
+    return text[:80]

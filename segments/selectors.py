@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from segments.models import Account, Audience, Segment, SyncState
+from segments.models import Account, Audience, AuditEvent, Note, Review, Segment, SyncState
 
 EXPIRING_DAYS = 7
 
@@ -20,7 +20,7 @@ def _day_start(day, tz) -> datetime:
 def segment_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Segment]:
     """Visible segments matching ``filters`` (a filter form's cleaned data)."""
     filters = filters or {}
-    qs = Segment.objects.visible().select_related("audience", "account")
+    qs = Segment.objects.visible().select_related("audience", "account", "review")
     if q := filters.get("q"):
         match = Q(name__icontains=q) | Q(segment_ref_id__iexact=q)
         if q.isdigit():
@@ -40,7 +40,40 @@ def segment_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Segment]:
             qs = qs.filter(**{key: value})
     if filters.get("problems"):
         qs = qs.with_problems()
-    qs = _filter_end_date(qs, filters)
+    if review := filters.get("review"):
+        qs = qs.filter(review__isnull=True) if review == "none" else qs.filter(review__state=review)
+    return _filter_end_date(qs, filters)
+
+
+def attention_queue() -> QuerySet[Segment]:
+    """Problem segments (ending soon, failing, no data) that nobody acknowledged yet."""
+    now = timezone.now()
+    soon = Q(end_date__gte=now, end_date__lte=now + timedelta(days=EXPIRING_DAYS))
+    failing = Q(total_failed_count__gt=0) | Q(total_no_data_count__gt=0)
+    return (
+        Segment.objects.visible()
+        .filter(soon | failing)
+        .exclude(review__state__in=["acknowledged", "resolved"])
+        .select_related("account", "review")
+        .order_by("end_date", "segment_id")
+    )
+
+
+def activity_list(*, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
+    filters = filters or {}
+    qs = AuditEvent.objects.all()
+    if user := filters.get("user"):
+        qs = qs.filter(username__iexact=user)
+    for key in ("action", "outcome"):
+        if value := filters.get(key):
+            qs = qs.filter(**{key: value})
+    if segment := filters.get("segment"):
+        qs = qs.filter(segment_id=segment)
+    tz = timezone.get_current_timezone()
+    if start := filters.get("date_from"):
+        qs = qs.filter(at__gte=_day_start(start, tz))
+    if end := filters.get("date_to"):
+        qs = qs.filter(at__lt=_day_start(end + timedelta(days=1), tz))
     return qs
 
 
@@ -170,4 +203,19 @@ def segment_filter_choices() -> dict[str, list[tuple[Any, str]]]:
         "country": [(c, str(c)) for c in countries],
         "platform": list(platforms),
         "account": [(pk, f"{name} · {platform}") for pk, name, platform in accounts],
+    }
+
+
+def team_context(*, segment: Segment) -> dict[str, Any]:
+    """A segment's review state, notes and own audit history, for its detail page."""
+    from segments.forms import NoteForm, ReviewForm
+
+    review = Review.objects.filter(segment_id=segment.segment_id).select_related("set_by").first()
+    return {
+        "segment": segment,
+        "review": review,
+        "notes": Note.objects.filter(segment_id=segment.segment_id).select_related("author"),
+        "history": AuditEvent.objects.filter(segment_id=segment.segment_id)[:50],
+        "review_form": ReviewForm(initial={"state": review.state if review else None}),
+        "note_form": NoteForm(),
     }

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from segments import presentation
-from segments.models import Account, Audience, Segment
+from segments.models import Account, Audience, AuditEvent, Segment
+
+OPERATE = "segments.operate_segment"
 
 
 def configure(table: tables.Table, request, *, per_page: int) -> tables.Table:
@@ -34,6 +36,20 @@ def configure(table: tables.Table, request, *, per_page: int) -> tables.Table:
 
 
 class SegmentTable(tables.Table):
+    """Every visible segment. Operators also get a selection box and row actions;
+    build it with ``SegmentTable.for_user(queryset, user)``."""
+
+    select = tables.CheckBoxColumn(
+        accessor="segment_id",
+        attrs={
+            "input": {"form": "bulk-form", "name": "selected", "aria-label": "Select"},
+            "th__input": {
+                "form": "bulk-form",
+                "aria-label": "Select all on this page",
+                "data-select-all": "selected",
+            },
+        },
+    )
     name = tables.Column(linkify=("segment-detail", {"segment_id": tables.A("segment_id")}))
     segment_id = tables.Column(verbose_name="ID")
     audience = tables.Column(
@@ -52,11 +68,21 @@ class SegmentTable(tables.Table):
     )
     total_log_count = tables.Column(verbose_name="Log events", attrs={"td": {"class": "num"}})
     updated = tables.Column(verbose_name="Updated")
+    review = tables.Column(
+        accessor="review__state",
+        verbose_name="Review",
+        order_by=("review__state",),
+        default="",
+    )
+    actions = tables.Column(
+        accessor="segment_id", verbose_name="Actions", orderable=False, empty_values=()
+    )
 
     class Meta:
         model = Segment
         fields = ()
         sequence = (
+            "select",
             "name",
             "segment_id",
             "audience",
@@ -67,6 +93,8 @@ class SegmentTable(tables.Table):
             "pipeline",
             "total_log_count",
             "updated",
+            "review",
+            "actions",
         )
         order_by = ("end_date",)
         attrs = {"class": "data-table", "id": "segments-table"}
@@ -76,6 +104,28 @@ class SegmentTable(tables.Table):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = timezone.now()
+
+    @classmethod
+    def for_user(cls, data, user, **kwargs):
+        if not user.has_perm(OPERATE):
+            kwargs["exclude"] = ("select", "actions")
+        return cls(data, **kwargs)
+
+    def render_review(self, value, record):
+        return presentation.review_badge(record.review.get_state_display(), value)
+
+    def render_actions(self, record):
+        return format_html(
+            '<span class="row-actions">'
+            '<a class="button small" href="{extend}" hx-get="{extend}" hx-target="#dialog-body" '
+            'hx-swap="innerHTML" aria-label="Extend {name}">Extend</a> '
+            '<a class="button small danger-ghost" href="{delete}" hx-get="{delete}" '
+            'hx-target="#dialog-body" hx-swap="innerHTML" aria-label="Delete {name}">Delete</a>'
+            "</span>",
+            extend=reverse("segment-extend", args=[record.segment_id]),
+            delete=reverse("segment-delete", args=[record.segment_id]),
+            name=record.name,
+        )
 
     def render_audience(self, value, record):
         return format_html(
@@ -180,3 +230,61 @@ class AccountTable(tables.Table):
 
     def render_updated(self, value):
         return presentation.when(value)
+
+
+class AuditTable(tables.Table):
+    at = tables.Column(verbose_name="When")
+    username = tables.Column(verbose_name="Who")
+    ip = tables.Column(verbose_name="From")
+    action = tables.Column()
+    segment_id = tables.Column(verbose_name="Segment")
+    outcome = tables.Column()
+    change = tables.Column(
+        accessor="after", verbose_name="Change", orderable=False, empty_values=()
+    )
+    message = tables.Column(orderable=False)
+    remote = tables.Column(
+        accessor="remote_status", verbose_name="Platform", orderable=False, empty_values=()
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ()
+        sequence = (
+            "at",
+            "username",
+            "ip",
+            "action",
+            "segment_id",
+            "outcome",
+            "change",
+            "message",
+            "remote",
+        )
+        order_by = ("-at",)
+        attrs = {"class": "data-table", "id": "activity-table"}
+        empty_text = "No activity matches these filters."
+
+    def render_at(self, value):
+        return presentation.when(value)
+
+    def render_action(self, record):
+        return record.get_action_display()
+
+    def render_outcome(self, value, record):
+        return presentation.outcome_badge(value, record.get_outcome_display())
+
+    def render_segment_id(self, value):
+        return format_html('<a href="{}">{}</a>', reverse("segment-detail", args=[value]), value)
+
+    def render_change(self, record):
+        return presentation.change_summary(record.before, record.after)
+
+    def render_remote(self, record):
+        if record.remote_status is None and not record.remote_request_id:
+            return "—"
+        return format_html(
+            '{} <span class="muted">{}</span>',
+            record.remote_status or "",
+            record.remote_request_id,
+        )

@@ -1,16 +1,31 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from segments import views
+from segments import action_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("segments/", views.segment_list, name="segment-list"),
     path("segments/export.csv", views.segment_export, name="segment-export"),
     path("segments/<int:segment_id>/", views.segment_detail, name="segment-detail"),
+    path("segments/<int:segment_id>/extend/", action_views.segment_extend, name="segment-extend"),
+    path("segments/<int:segment_id>/delete/", action_views.segment_delete, name="segment-delete"),
+    path("segments/<int:segment_id>/review/", action_views.segment_review, name="segment-review"),
+    path("segments/<int:segment_id>/notes/", action_views.segment_note, name="segment-note"),
+    path("segments/bulk/", action_views.bulk_prepare, name="bulk-prepare"),
+    path("bulk/<int:run_id>/", action_views.bulk_run, name="bulk-run"),
+    path("bulk/<int:run_id>/confirm/", action_views.bulk_confirm, name="bulk-confirm"),
+    path("bulk/<int:run_id>/retry/", action_views.bulk_retry, name="bulk-retry"),
     path("audiences/", views.audience_list, name="audience-list"),
+    path("audiences/new/", action_views.audience_create, name="audience-create"),
     path("audiences/<int:audience_id>/", views.audience_detail, name="audience-detail"),
+    path(
+        "audiences/<int:audience_id>/activate/",
+        action_views.audience_activate,
+        name="audience-activate",
+    ),
     path("accounts/", views.account_list, name="account-list"),
+    path("activity/", action_views.activity, name="activity"),
     path("refresh/", views.refresh, name="refresh"),
     path("refresh/status/", views.sync_status, name="sync-status"),
     path(

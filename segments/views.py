@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from segments import presentation, selectors
 from segments.exports import segment_export_rows
-from segments.forms import AudienceFilterForm, SegmentFilterForm
+from segments.forms import AudienceFilterForm, ExtendForm, SegmentFilterForm
 from segments.models import Audience, Segment, SegmentCountSnapshot
 from segments.remote import RemoteError
 from segments.services import sync
@@ -44,6 +44,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "segments/overview.html",
         {
             **figures,
+            "queue": selectors.attention_queue()[:15],
+            "queue_count": selectors.attention_queue().count(),
             "expiring": selectors.expiring_segments()[:10],
             "problems": selectors.problem_segments().order_by("-total_failed_count")[:10],
             "sync_states": selectors.sync_states(),
@@ -56,7 +58,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def segment_list(request: HttpRequest) -> HttpResponse:
     form = SegmentFilterForm(request.GET, choices=selectors.segment_filter_choices())
-    table = SegmentTable(selectors.segment_list(filters=form.filters()))
+    table = SegmentTable.for_user(selectors.segment_list(filters=form.filters()), request.user)
     configure(table, request, per_page=form.per_page)
     return _page(
         request,
@@ -97,10 +99,11 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
         request,
         "segments/segment_detail.html",
         {
-            "segment": segment,
-            "history": history,
+            **selectors.team_context(segment=segment),
+            "snapshots": history,
             "last_snapshot": history[-1] if history else None,
             "chart": presentation.history_chart(history),
+            "extend_form": ExtendForm(segment=segment) if not segment.is_deleted else None,
         },
     )
 
@@ -118,7 +121,9 @@ def audience_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
     audience = get_object_or_404(Audience, id=audience_id)
-    table = SegmentTable(selectors.segment_list(filters={"audience": audience.id}))
+    table = SegmentTable.for_user(
+        selectors.segment_list(filters={"audience": audience.id}), request.user
+    )
     configure(table, request, per_page=50)
     return _page(request, "segments/audience_detail.html", {"audience": audience, "table": table})
 

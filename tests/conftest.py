@@ -59,7 +59,7 @@ def remote_settings(settings, sandbox):
         "BACKOFF_FACTOR": FAST.backoff_factor,
         "RETRY_AFTER_MAX": FAST.retry_after_max,
     }
-    settings.SYNC_IN_BACKGROUND = False
+    settings.BACKGROUND_JOBS = False
     return settings
 
 

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,6 +31,7 @@ from segments.models import (
     SyncState,
 )
 from segments.remote import AudienceQuery, DateRange, NotFound, RemoteError
+from segments.services.jobs import job_start
 
 logger = logging.getLogger(__name__)
 
@@ -354,13 +353,11 @@ def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Seg
 
 
 def sync_start(*, full: bool = False) -> SyncReport | None:
-    """Refresh the whole platform, in a background thread where configured.
+    """Refresh the whole platform, in the background where configured.
 
-    Returns the report of an inline run, or ``None`` when the run was started
-    in the background or one is already running.
+    Returns the report of an inline run, or ``None`` when the run went to the
+    background or another one is already running.
     """
-    if not settings.SYNC_IN_BACKGROUND:
-        return sync_run(full=full)
     with transaction.atomic():
         state, _ = SyncState.objects.select_for_update().get_or_create(
             source=SyncState.Source.SEGMENTS
@@ -369,15 +366,14 @@ def sync_start(*, full: bool = False) -> SyncReport | None:
             return None
         state.running_since = timezone.now()
         state.save(update_fields=["running_since"])
-    threading.Thread(target=_background_run, kwargs={"full": full}, daemon=True).start()
-    return None
+    reports: list[SyncReport] = []
+    if job_start(_sync_and_keep, full=full, reports=reports):
+        return None
+    return reports[0]
 
 
-def _background_run(*, full: bool) -> None:
+def _sync_and_keep(*, full: bool, reports: list) -> None:
     try:
-        sync_run(full=full)
-    except Exception:
-        logger.exception("background sync crashed")
-        SyncState.objects.filter(source=SyncState.Source.SEGMENTS).update(running_since=None)
+        reports.append(sync_run(full=full))
     finally:
-        connection.close()
+        SyncState.objects.filter(source=SyncState.Source.SEGMENTS).update(running_since=None)

@@ -1,4 +1,4 @@
-// Segment Desk: small progressive enhancements. The pages work without it.
+// Segment Desk: small progressive enhancements. Every page works without it.
 (function () {
   "use strict";
 
@@ -23,9 +23,42 @@
     });
   }
 
+  function dialog() { return document.getElementById("dialog"); }
+
+  function openDialog() {
+    var d = dialog();
+    if (!d) { return; }
+    if (!d.open) { d.showModal(); }
+    var focus = d.querySelector("[autofocus]") || d.querySelector("input:not([type=hidden]), button");
+    if (focus) { focus.focus(); }
+  }
+
+  function closeDialog() {
+    var d = dialog();
+    if (d && d.open) { d.close(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () { syncDependentFields(document); });
   document.addEventListener("change", function (event) {
-    if (event.target.form) { syncDependentFields(event.target.form); }
+    var target = event.target;
+    if (target.form) { syncDependentFields(target.form); }
+    if (target.matches("[data-select-all]")) {
+      var name = target.getAttribute("data-select-all");
+      document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+        box.checked = target.checked;
+      });
+    }
   });
-  document.addEventListener("htmx:afterSwap", function (event) { syncDependentFields(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    syncDependentFields(event.target);
+    if (event.target.id === "dialog-body") { openDialog(); }
+  });
+  document.addEventListener("close-dialog", closeDialog);
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer && closer.closest("dialog")) {
+      event.preventDefault();
+      closeDialog();
+    }
+  });
 })();

@@ -9,6 +9,10 @@ VIEW = [
     "segments.view_segment",
     "segments.view_segmentcountsnapshot",
     "segments.view_syncstate",
+    "segments.view_auditevent",
+    "segments.view_review",
+    "segments.view_note",
+    "segments.view_bulkrun",
 ]
 ROLES = {
     "Viewer": VIEW,
@@ -48,7 +52,7 @@ def remove_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("segments", "0001_mirror"),
+        ("segments", "0002_team"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

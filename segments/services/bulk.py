@@ -1,0 +1,111 @@
+"""Bulk actions: one run over many segments, each segment one audited action.
+
+The run records its progress as it goes, so a page can poll it; its report is
+its audit events. A retry is a new run over the failed segments of an old one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from segments import remote
+from segments.models import AuditEvent, BulkRun, Segment
+from segments.remote.records import parse_datetime
+from segments.services.actions import Actor, segment_delete, segment_extend
+from segments.services.jobs import job_start
+
+RETRYABLE = (AuditEvent.Outcome.FAILED, AuditEvent.Outcome.CONFLICT)
+
+
+def bulk_run_create(
+    *, actor: Actor, action: str, segment_ids: list[int], params: dict, retry_of=None
+) -> BulkRun:
+    """A run over ``segment_ids``, remembering each one's ``updated`` as the operator saw it."""
+    seen = dict(
+        Segment.objects.filter(segment_id__in=segment_ids).values_list("segment_id", "updated")
+    )
+    ids = [i for i in segment_ids if i in seen]
+    return BulkRun.objects.create(
+        action=action,
+        created_by=actor.user,
+        params={**params, "seen": {str(i): seen[i].isoformat() for i in ids}},
+        segment_ids=ids,
+        total=len(ids),
+        retry_of=retry_of,
+    )
+
+
+def bulk_run_start(*, run: BulkRun, actor: Actor) -> bool:
+    """Execute the run, in the background where configured. True if backgrounded."""
+    return job_start(bulk_run_execute, run_id=run.pk, ip=actor.ip)
+
+
+def bulk_run_execute(*, run_id: int, ip: str | None) -> None:
+    run = BulkRun.objects.get(pk=run_id)
+    actor = Actor(user=run.created_by or get_user_model()(username="system"), ip=ip)
+    BulkRun.objects.filter(pk=run.pk).update(started_at=timezone.now())
+    seen = run.params.get("seen", {})
+    with remote.segment_api() as client:
+        for done, segment_id in enumerate(run.segment_ids, start=1):
+            expected = parse_datetime(seen[str(segment_id)]) if str(segment_id) in seen else None
+            if run.action == BulkRun.Action.EXTEND:
+                _extend_one(run, actor, client, segment_id, expected)
+            else:
+                segment_delete(
+                    actor=actor,
+                    segment_id=segment_id,
+                    expected_updated=expected,
+                    client=client,
+                    bulk_run=run,
+                )
+            BulkRun.objects.filter(pk=run.pk).update(done=done)
+    BulkRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+
+
+def _extend_one(run, actor, client, segment_id: int, expected: datetime | None) -> None:
+    params = run.params
+    if params.get("days"):
+        mirror = Segment.objects.filter(segment_id=segment_id).values_list("end_date", flat=True)
+        current_end = mirror.first() or timezone.now()
+        new_end = current_end + timedelta(days=int(params["days"]))
+    else:
+        new_end = parse_datetime(params["end_date"])
+    segment_extend(
+        actor=actor,
+        segment_id=segment_id,
+        new_end_date=new_end,
+        expected_updated=expected,
+        client=client,
+        bulk_run=run,
+    )
+
+
+def bulk_run_report(*, run: BulkRun) -> dict:
+    """The run's outcome per segment, grouped, with names from the mirror."""
+    events = list(run.events.order_by("id"))
+    names = dict(
+        Segment.objects.filter(segment_id__in=[e.segment_id for e in events]).values_list(
+            "segment_id", "name"
+        )
+    )
+    groups: dict[str, list] = {outcome: [] for outcome, _ in AuditEvent.Outcome.choices}
+    for event in events:
+        groups[event.outcome].append({"event": event, "name": names.get(event.segment_id, "")})
+    retryable = sum(len(groups[o]) for o in RETRYABLE)
+    return {"groups": groups, "retryable": retryable, "events": len(events)}
+
+
+def bulk_run_retry(*, run: BulkRun, actor: Actor) -> BulkRun:
+    """A new run over the segments of ``run`` that failed or changed meanwhile."""
+    failed = list(
+        run.events.filter(outcome__in=RETRYABLE).values_list("segment_id", flat=True).distinct()
+    )
+    params = {k: v for k, v in run.params.items() if k != "seen"}
+    retry = bulk_run_create(
+        actor=actor, action=run.action, segment_ids=failed, params=params, retry_of=run
+    )
+    bulk_run_start(run=retry, actor=actor)
+    return retry

@@ -20,6 +20,12 @@ FAST = TransportConfig(
 )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Test users need no costly key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def sandbox_server():
     with SandboxServer(seed=SANDBOX_SEED, size=400) as server:

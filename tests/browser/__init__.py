@@ -1,0 +1,1 @@
+"""Browser tests: real Chromium through Playwright against the live dashboard."""

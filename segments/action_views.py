@@ -43,9 +43,12 @@ def actor_of(request: HttpRequest) -> actions.Actor:
 
 
 def _form_page(request, template: str, context: dict) -> HttpResponse:
-    if request.htmx:
-        template = f"{template}#form"
-    return render(request, template, context)
+    """The form as a page, or for HTMX as the dialog's content (opening the dialog)."""
+    if not request.htmx:
+        return render(request, template, context)
+    response = render(request, f"{template}#form", context)
+    response["HX-Trigger-After-Swap"] = "open-dialog"
+    return response
 
 
 def _done(request, result: actions.ActionResult, *, back: str) -> HttpResponse:
@@ -66,6 +69,7 @@ def _done(request, result: actions.ActionResult, *, back: str) -> HttpResponse:
     if after == "redirect":
         return HttpResponseClientRedirect(back)
     response = render(request, "segments/_messages.html", {"retarget": True})
+    response["HX-Reswap"] = "none"
     response["HX-Trigger"] = json.dumps({"close-dialog": True, "segments-changed": True})
     return response
 

@@ -50,16 +50,12 @@ class SegmentTable(tables.Table):
             },
         },
     )
-    name = tables.Column(linkify=("segment-detail", {"segment_id": tables.A("segment_id")}))
-    segment_id = tables.Column(verbose_name="ID")
+    name = tables.Column()
     audience = tables.Column(
         accessor="audience__name", order_by=("audience__name",), verbose_name="Audience"
     )
     account = tables.Column(
-        accessor="account__name", order_by=("account__name",), verbose_name="Account"
-    )
-    platform_id = tables.Column(
-        accessor="account__platform_display_name", verbose_name="Platform", order_by="platform_id"
+        accessor="account__name", order_by=("account__name",), verbose_name="Account · platform"
     )
     status = tables.Column()
     end_date = tables.Column(verbose_name="Ends", attrs={"td": {"class": "ends"}})
@@ -84,10 +80,8 @@ class SegmentTable(tables.Table):
         sequence = (
             "select",
             "name",
-            "segment_id",
             "audience",
             "account",
-            "platform_id",
             "status",
             "end_date",
             "pipeline",
@@ -126,6 +120,18 @@ class SegmentTable(tables.Table):
             delete=reverse("segment-delete", args=[record.segment_id]),
             name=record.name,
         )
+
+    def render_name(self, value, record):
+        return format_html(
+            '<a href="{}">{}</a><span class="sub">ID {}</span>',
+            reverse("segment-detail", args=[record.segment_id]),
+            value,
+            record.segment_id,
+        )
+
+    def render_account(self, value, record):
+        platform = record.account.platform_display_name if record.account else record.platform_id
+        return format_html('{}<span class="sub">{}</span>', value, platform)
 
     def render_audience(self, value, record):
         return format_html(

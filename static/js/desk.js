@@ -51,8 +51,8 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     syncDependentFields(event.target);
-    if (event.target.id === "dialog-body") { openDialog(); }
   });
+  document.addEventListener("open-dialog", openDialog);
   document.addEventListener("close-dialog", closeDialog);
   document.addEventListener("click", function (event) {
     var closer = event.target.closest("[data-close-dialog]");

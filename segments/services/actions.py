@@ -4,6 +4,7 @@ locally; its audit record and the operator's message say what failed."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -166,65 +167,12 @@ def _audit(
     )
 
 
-def _failed(actor, action, error, *, segment_id=None, audience_id=None, before=None, bulk_run=None):
+def _failed(actor, action, error, *, audience_id=None) -> ActionResult:
+    """A create or activate call failed: audit it and explain it."""
     outcome, message = explain(error)
-    _audit(
-        actor,
-        action,
-        outcome,
-        segment_id=segment_id,
-        audience_id=audience_id,
-        before=before,
-        message=message,
-        error=error,
-        bulk_run=bulk_run,
-    )
-    logger.warning("%s of segment %s failed: %r", action, segment_id, error)
+    _audit(actor, action, outcome, audience_id=audience_id, message=message, error=error)
+    logger.warning("%s of audience %s failed: %r", action, audience_id, error)
     return ActionResult(outcome, message, error=error)
-
-
-def _gone(actor, action, error, *, segment_id, before, bulk_run=None) -> ActionResult:
-    """The remote has no such segment: reconcile the mirror and say so."""
-    with transaction.atomic():
-        Segment.objects.filter(segment_id=segment_id, is_deleted=False).update(
-            is_deleted=True, deleted_at=timezone.now()
-        )
-        outcome, message = explain(error)
-        _audit(
-            actor,
-            action,
-            outcome,
-            segment_id=segment_id,
-            before=before,
-            message=message,
-            error=error,
-            bulk_run=bulk_run,
-        )
-    return ActionResult(outcome, message, error=error)
-
-
-def _changed_meanwhile(
-    actor, action, current: remote.Segment, *, before: dict | None, bulk_run=None
-) -> ActionResult:
-    """The remote's segment differs from what the operator saw: store it, apply nothing."""
-    message = (
-        f"Not applied: this segment was changed on the platform at "
-        f"{timezone.localtime(current.updated):%d %b %Y %H:%M} since you loaded it. "
-        "Its current values are shown; check them and apply again."
-    )
-    with transaction.atomic():
-        fresh = segment_store(record=current)
-        _audit(
-            actor,
-            action,
-            Outcome.CONFLICT,
-            segment_id=current.segment_id,
-            before=before,
-            after=snapshot(current),
-            message=message,
-            bulk_run=bulk_run,
-        )
-    return ActionResult(Outcome.CONFLICT, message, segment=fresh)
 
 
 def _same_instant(a: datetime | None, b: datetime | None) -> bool:
@@ -244,6 +192,70 @@ def end_date_problem(*, new_end: datetime, current_end: datetime | None) -> str 
     return None
 
 
+class _SegmentWrite:
+    """One write to one segment: its audit context and the ways it can end."""
+
+    def __init__(self, actor: Actor, action: str, segment_id: int, bulk_run: BulkRun | None):
+        self.actor, self.action, self.segment_id, self.bulk_run = (
+            actor,
+            action,
+            segment_id,
+            bulk_run,
+        )
+        self.mirror = Segment.objects.filter(segment_id=segment_id).first()
+        self.before = snapshot(self.mirror)
+
+    def audit(self, outcome: str, message: str, *, after=None, error=None) -> ActionResult:
+        _audit(
+            self.actor,
+            self.action,
+            outcome,
+            segment_id=self.segment_id,
+            before=self.before,
+            after=after,
+            message=message,
+            error=error,
+            bulk_run=self.bulk_run,
+        )
+        return ActionResult(outcome, message, error=error)
+
+    def failed(self, error: RemoteError) -> ActionResult:
+        """Nothing changes locally; the audit and the operator learn what failed."""
+        logger.warning("%s of segment %s failed: %r", self.action, self.segment_id, error)
+        return self.audit(*explain(error), error=error)
+
+    def gone(self, error: NotFound) -> ActionResult:
+        """The remote has no such segment: reconcile the mirror and say so."""
+        with transaction.atomic():
+            Segment.objects.filter(segment_id=self.segment_id, is_deleted=False).update(
+                is_deleted=True, deleted_at=timezone.now()
+            )
+            return self.audit(*explain(error), error=error)
+
+    def changed_meanwhile(self, current: remote.Segment) -> ActionResult:
+        """The remote's segment differs from what the operator saw: store it, apply nothing."""
+        message = (
+            f"Not applied: this segment was changed on the platform at "
+            f"{timezone.localtime(current.updated):%d %b %Y %H:%M} since you loaded it. "
+            "Its current values are shown; check them and apply again."
+        )
+        with transaction.atomic():
+            fresh = segment_store(record=current)
+            result = self.audit(Outcome.CONFLICT, message, after=snapshot(current))
+        result.segment = fresh
+        return result
+
+    @staticmethod
+    def changed_since(current: remote.Segment, expected_updated: datetime | None) -> bool:
+        """Whether the remote's ``updated`` differs from what the operator saw."""
+        return expected_updated is not None and not _same_instant(current.updated, expected_updated)
+
+
+def _session(client: remote.SegmentApiClient | None):
+    """The caller's client (a bulk run shares one), or a new one closed after use."""
+    return contextlib.nullcontext(client) if client is not None else remote.segment_api()
+
+
 def segment_extend(
     *,
     actor: Actor,
@@ -254,65 +266,29 @@ def segment_extend(
     bulk_run: BulkRun | None = None,
 ) -> ActionResult:
     """Move a segment's end date, unless the remote changed it since the operator saw it."""
-    before = snapshot(Segment.objects.filter(segment_id=segment_id).first())
-    action = AuditEvent.Action.EXTEND
-    owned = client is None
-    client = client or remote.segment_api()
+    write = _SegmentWrite(actor, AuditEvent.Action.EXTEND, segment_id, bulk_run)
     try:
-        try:
-            current = client.segment(segment_id=segment_id)
-        except NotFound as exc:
-            return _gone(
-                actor, action, exc, segment_id=segment_id, before=before, bulk_run=bulk_run
-            )
-        except RemoteError as exc:
-            return _failed(
-                actor, action, exc, segment_id=segment_id, before=before, bulk_run=bulk_run
-            )
-        if expected_updated is not None and not _same_instant(current.updated, expected_updated):
-            return _changed_meanwhile(actor, action, current, before=before, bulk_run=bulk_run)
-        if problem := end_date_problem(new_end=new_end_date, current_end=current.end_date):
-            _audit(
-                actor,
-                action,
-                Outcome.REFUSED,
-                segment_id=segment_id,
-                before=before,
-                message=problem,
-                bulk_run=bulk_run,
-            )
-            return ActionResult(Outcome.REFUSED, problem)
-        try:
-            answered = client.update_end_date(segment_id=segment_id, end_date=new_end_date)
-        except NotFound as exc:
-            return _gone(
-                actor, action, exc, segment_id=segment_id, before=before, bulk_run=bulk_run
-            )
-        except RemoteError as exc:
-            return _failed(
-                actor, action, exc, segment_id=segment_id, before=before, bulk_run=bulk_run
-            )
-        confirmed = _read_back(client, segment_id) or answered
-    finally:
-        if owned:
-            client.close()
+        with _session(client) as api:
+            current = api.segment(segment_id=segment_id)
+            if write.changed_since(current, expected_updated):
+                return write.changed_meanwhile(current)
+            if problem := end_date_problem(new_end=new_end_date, current_end=current.end_date):
+                return write.audit(Outcome.REFUSED, problem)
+            answered = api.update_end_date(segment_id=segment_id, end_date=new_end_date)
+            confirmed = _read_back(api, segment_id) or answered
+    except NotFound as exc:
+        return write.gone(exc)
+    except RemoteError as exc:
+        return write.failed(exc)
     message = (
         f"End date of “{confirmed.name}” moved to "
         f"{timezone.localtime(confirmed.end_date):%d %b %Y %H:%M}."
     )
     with transaction.atomic():
         stored = segment_store(record=confirmed)
-        _audit(
-            actor,
-            action,
-            Outcome.DONE,
-            segment_id=segment_id,
-            before=before,
-            after=snapshot(confirmed),
-            message=message,
-            bulk_run=bulk_run,
-        )
-    return ActionResult(Outcome.DONE, message, segment=stored)
+        result = write.audit(Outcome.DONE, message, after=snapshot(confirmed))
+    result.segment = stored
+    return result
 
 
 def _read_back(client: remote.SegmentApiClient, segment_id: int) -> remote.Segment | None:
@@ -334,55 +310,26 @@ def segment_delete(
     bulk_run: BulkRun | None = None,
 ) -> ActionResult:
     """Delete a segment on the platform; the mirror keeps it, marked deleted."""
-    mirror = Segment.objects.filter(segment_id=segment_id).first()
-    before = snapshot(mirror)
-    action = AuditEvent.Action.DELETE
-    owned = client is None
-    client = client or remote.segment_api()
+    write = _SegmentWrite(actor, AuditEvent.Action.DELETE, segment_id, bulk_run)
     try:
-        if expected_updated is not None:
-            try:
-                current = client.segment(segment_id=segment_id)
-            except NotFound as exc:
-                return _gone(
-                    actor, action, exc, segment_id=segment_id, before=before, bulk_run=bulk_run
-                )
-            except RemoteError as exc:
-                return _failed(
-                    actor, action, exc, segment_id=segment_id, before=before, bulk_run=bulk_run
-                )
-            if not _same_instant(current.updated, expected_updated):
-                return _changed_meanwhile(actor, action, current, before=before, bulk_run=bulk_run)
-        try:
-            client.delete_segment(segment_id=segment_id)
-        except NotFound as exc:
-            return _gone(
-                actor, action, exc, segment_id=segment_id, before=before, bulk_run=bulk_run
-            )
-        except RemoteError as exc:
-            return _failed(
-                actor, action, exc, segment_id=segment_id, before=before, bulk_run=bulk_run
-            )
-    finally:
-        if owned:
-            client.close()
-    name = mirror.name if mirror else str(segment_id)
-    message = f"Segment “{name}” was deleted on the platform."
+        with _session(client) as api:
+            if expected_updated is not None:
+                current = api.segment(segment_id=segment_id)
+                if write.changed_since(current, expected_updated):
+                    return write.changed_meanwhile(current)
+            api.delete_segment(segment_id=segment_id)
+    except NotFound as exc:
+        return write.gone(exc)
+    except RemoteError as exc:
+        return write.failed(exc)
+    name = write.mirror.name if write.mirror else str(segment_id)
     with transaction.atomic():
         Segment.objects.filter(segment_id=segment_id).update(
             is_deleted=True, deleted_at=timezone.now()
         )
-        _audit(
-            actor,
-            action,
-            Outcome.DONE,
-            segment_id=segment_id,
-            before=before,
-            after=None,
-            message=message,
-            bulk_run=bulk_run,
-        )
-    return ActionResult(Outcome.DONE, message, segment=mirror)
+        result = write.audit(Outcome.DONE, f"Segment “{name}” was deleted on the platform.")
+    result.segment = write.mirror
+    return result
 
 
 def audience_create(

@@ -27,6 +27,9 @@ class Command(BaseCommand):
             SEGMENT_API_URL=f"{sandbox_url}/api",
             LIST_API_URL=f"{sandbox_url}/v4/audience/list",
         )
+        log_dir = settings.BASE_DIR / ".run"
+        log_dir.mkdir(exist_ok=True)
+        sandbox_log = (log_dir / "sandbox.log").open("w")
         sandbox = subprocess.Popen(  # noqa: S603 - fixed argument list
             [
                 sys.executable,
@@ -40,6 +43,8 @@ class Command(BaseCommand):
                 str(size),
             ],
             env={**os.environ, "PYTHONPATH": str(settings.BASE_DIR)},
+            stdout=sandbox_log,
+            stderr=subprocess.STDOUT,
         )
         try:
             self._wait_for(f"{sandbox_url}/_sandbox/health", sandbox)
@@ -49,12 +54,17 @@ class Command(BaseCommand):
             self.stdout.write("Demo users:")
             call_command("demo_users")
             self.stdout.write(
+                f"Sandbox: {sandbox_url} (requests logged to .run/sandbox.log; faults can be "
+                f"set with POST {sandbox_url}/_sandbox/faults)"
+            )
+            self.stdout.write(
                 self.style.SUCCESS(f"\nSegment Desk: http://127.0.0.1:{port}/  (Ctrl-C to stop)\n")
             )
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
             sandbox.terminate()
             sandbox.wait(timeout=10)
+            sandbox_log.close()
 
     def _wait_for(self, url: str, process: subprocess.Popen) -> None:
         deadline = time.monotonic() + 30

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 
@@ -77,6 +78,30 @@ class SegmentQuerySet(models.QuerySet):
     def with_problems(self) -> SegmentQuerySet:
         return self.filter(models.Q(total_failed_count__gt=0) | models.Q(total_no_data_count__gt=0))
 
+    def paged_by_keys(self) -> SegmentQuerySet:
+        """This queryset, sliced as ``PagedByKeysQuerySet`` does: for deep table pages."""
+        clone = self._chain()
+        clone.__class__ = PagedByKeysQuerySet
+        return clone
+
+
+class PagedByKeysQuerySet(SegmentQuerySet):
+    """A slice reads the page's primary keys first, then only those rows.
+
+    ``OFFSET 50000`` over full rows with their joins reads every skipped row;
+    over the keys alone it walks an index (page 2,000 of 100,000 segments went
+    from about 100 ms to a few ms in bench/).
+    """
+
+    def __getitem__(self, k):
+        if not isinstance(k, slice) or self._result_cache is not None:
+            return super().__getitem__(k)
+        if self._iterable_class is not ModelIterable:
+            return super().__getitem__(k)
+        keys = list(self.values_list("pk", flat=True)[k])
+        rows = {row.pk: row for row in self.order_by().filter(pk__in=keys)}
+        return [rows[key] for key in keys if key in rows]
+
 
 class Segment(models.Model):
     """A platform segment: every field of the contract, plus mirror bookkeeping."""
@@ -135,19 +160,18 @@ class Segment(models.Model):
         permissions = [
             ("operate_segment", "Can extend, delete, create and activate segments"),
         ]
+        # Visible rows are filtered on is_deleted, so it leads every index that
+        # serves a filter or a sort of the segments table.
         indexes = [
             models.Index(fields=["is_deleted", "end_date", "segment_id"]),
             models.Index(fields=["is_deleted", "name"]),
-            models.Index(fields=["is_deleted", "status"]),
+            models.Index(fields=["is_deleted", "status", "end_date"]),
             models.Index(fields=["is_deleted", "updated"]),
+            models.Index(fields=["is_deleted", "total_log_count"]),
+            models.Index(fields=["is_deleted", "platform_id"]),
+            models.Index(fields=["is_deleted", "country"]),
             models.Index(fields=["audience", "is_deleted"]),
             models.Index(fields=["account", "is_deleted"]),
-            models.Index(fields=["platform_id"]),
-            models.Index(fields=["country"]),
-            models.Index(fields=["segment_ref_id"]),
-            models.Index(fields=["total_log_count"]),
-            models.Index(fields=["total_failed_count"]),
-            models.Index(fields=["total_no_data_count"]),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ def _day_start(day, tz) -> datetime:
 def segment_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Segment]:
     """Visible segments matching ``filters`` (a filter form's cleaned data)."""
     filters = filters or {}
-    qs = Segment.objects.visible().select_related("audience", "account", "review")
+    qs = Segment.objects.visible().select_related("audience", "account", "review").paged_by_keys()
     if q := filters.get("q"):
         match = Q(name__icontains=q) | Q(segment_ref_id__iexact=q)
         if q.isdigit():
@@ -186,7 +187,17 @@ def account_list() -> QuerySet[Account]:
 
 
 def segment_filter_choices() -> dict[str, list[tuple[Any, str]]]:
-    """Choices for the segment filters, from what the mirror holds (statuses are open-ended)."""
+    """Choices for the segment filters, from what the mirror holds (statuses are
+    open-ended). Kept until the next sync: the distinct values scan the table."""
+    synced = SyncState.objects.filter(source=SyncState.Source.SEGMENTS).values_list(
+        "last_success_at", flat=True
+    )
+    version = synced.first()
+    key = f"segment-filter-choices:{version.timestamp() if version else 0}"
+    return cache.get_or_set(key, _segment_filter_choices, timeout=600)
+
+
+def _segment_filter_choices() -> dict[str, list[tuple[Any, str]]]:
     visible = Segment.objects.visible()
     statuses = visible.values_list("status", flat=True).distinct().order_by("status")
     countries = visible.values_list("country", flat=True).distinct().order_by("country")

@@ -26,6 +26,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached filter choices must not leak from one test's mirror into another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def sandbox_server():
     with SandboxServer(seed=SANDBOX_SEED, size=400) as server:

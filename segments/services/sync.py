@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -311,7 +311,15 @@ def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
             ) = segments_sync(client=segment_client, full=full, progress=progress)
         except RemoteError as exc:
             report.errors.append(str(exc))
+    _refresh_planner_statistics()
     return report
+
+
+def _refresh_planner_statistics() -> None:
+    """Let the database's planner see the mirror's new shape. Without statistics
+    SQLite chose a full scan for the filter choices and sorts (bench/)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def audience_refresh(*, audience_id: int) -> int:

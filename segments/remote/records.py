@@ -21,8 +21,10 @@ def parse_datetime(value: str) -> datetime:
     """ISO 8601 to aware UTC; extra fractional digits (.NET ticks) are truncated to µs."""
     if not isinstance(value, str):
         raise ValueError("not a string")
-    text = _FRACTION.sub(r"\1", value.strip())
-    parsed = datetime.fromisoformat(text)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
@@ -90,24 +92,34 @@ class Record:
     """Base for records parsed from a JSON object with ``Record.parse``."""
 
     @classmethod
+    def _spec(cls) -> list[tuple[str, str, bool, Any]]:
+        """(attribute, JSON key, nullable, converter) per field, worked out once per class."""
+        spec = cls.__dict__.get("_parse_spec")
+        if spec is None:
+            spec = [
+                (f.name, f.metadata["key"], f.metadata["nullable"], _CONVERTERS[f.metadata["kind"]])
+                for f in dataclasses.fields(cls)
+            ]
+            setattr(cls, "_parse_spec", spec)  # noqa: B010 - slots classes: set on the class
+        return spec
+
+    @classmethod
     def parse(cls, payload: Any, *, where: str = "") -> Self:
         where = where or cls.__name__
         if not isinstance(payload, dict):
             raise BadResponse(f"{where}: expected a JSON object, got {type(payload).__name__}")
         values = {}
-        for field in dataclasses.fields(cls):
-            meta = field.metadata
-            key, nullable = meta["key"], meta["nullable"]
+        for name, key, nullable, convert in cls._spec():
             raw = payload.get(key)
             if raw is None:
                 if key not in payload and not nullable:
                     raise BadResponse(f"{where}: required field {key!r} is missing")
                 if not nullable:
                     raise BadResponse(f"{where}: field {key!r} must not be null")
-                values[field.name] = None
+                values[name] = None
                 continue
             try:
-                values[field.name] = _CONVERTERS[meta["kind"]](raw)
+                values[name] = convert(raw)
             except TypeError as exc:
                 raise BadResponse(f"{where}: field {key!r}: {exc}, got {raw!r:.40}") from None
         return cls(**values)

@@ -1,5 +1,6 @@
 import contextlib
 import zoneinfo
+from urllib.parse import unquote
 
 from django.utils import timezone
 
@@ -12,7 +13,8 @@ class OperatorTimeZoneMiddleware:
 
     def __call__(self, request):
         timezone.deactivate()
-        if name := request.COOKIES.get("tz", "")[:64]:
+        # desk.js writes the zone with encodeURIComponent: "Europe%2FAmsterdam".
+        if name := unquote(request.COOKIES.get("tz", ""))[:64]:
             with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 timezone.activate(zoneinfo.ZoneInfo(name))
         return self.get_response(request)

@@ -24,6 +24,12 @@ def configure(table: tables.Table, request, *, per_page: int) -> tables.Table:
     table.request = request
     if order_by := request.GET.getlist(table.prefixed_order_by_field):
         table.order_by = order_by
+    # End every order on the primary key: rows tied on the sorted column must keep
+    # one order across pages, which PostgreSQL does not promise (a LIMIT/OFFSET
+    # page may then repeat rows of another and skip others).
+    queryset = table.data.data
+    order = queryset.query.order_by or queryset.model._meta.ordering
+    table.data.data = queryset.order_by(*order, "pk")
     page = request.GET.get(table.prefixed_page_field, "1")
     try:
         table.paginate(page=page, per_page=per_page)

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -30,9 +31,13 @@ VIEW = "segments.view_segment"
 
 
 def _page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    if request.htmx and not request.htmx.boosted:
+    # htmx restoring a history entry (Back after hx-push-url) swaps in the whole body.
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         template = f"{template}#table"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # One URL, two bodies: caches, the browser's Back included, must keep them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    return response
 
 
 @require_GET

@@ -4,6 +4,7 @@ every failure produced by the sandbox's fault injection."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -174,6 +175,15 @@ def test_a_timeout_says_the_change_may_have_happened(op_client, live_segment, sy
     response = op_client.post(url, {**fields, "preset": "7"}, headers=HTMX)
     assert "did not confirm the change" in response.text
     assert "Refresh the segment" in response.text
+    # The platform applies the write late: the mirror keeps the last confirmed state
+    # until a refresh reads it (and the late write must not land in the next test).
+    deadline = time.monotonic() + 5
+    while remote_segment(live_segment.segment_id).end_date == live_segment.end_date:
+        assert time.monotonic() < deadline, "the delayed write never landed"
+        time.sleep(0.05)
+    previous_end = live_segment.end_date
+    live_segment.refresh_from_db()
+    assert live_segment.end_date == previous_end
 
 
 def test_a_segment_gone_from_the_platform_is_reconciled(op_client, live_segment, synced):

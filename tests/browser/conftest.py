@@ -1,8 +1,9 @@
 """Browser tests: Debian's Chromium driven by Playwright against ``live_server``.
 
-Chromium is looked up at ``$SEGMENT_DESK_CHROMIUM``, ``/usr/bin/chromium`` or on
-``PATH`` (``playwright install`` is not used). Without it the tests are skipped,
-loudly, unless ``SEGMENT_DESK_REQUIRE_BROWSER`` or ``CI`` is set: then they fail.
+Chromium is ``$SEGMENT_DESK_CHROMIUM`` when set, else ``/usr/bin/chromium`` or the
+one on ``PATH`` (``playwright install`` is not used). Without it the tests are
+skipped, loudly, unless ``SEGMENT_DESK_REQUIRE_BROWSER`` or ``CI`` is set: then
+they fail.
 
 Every test gets a fresh mirror: the sandbox's seeded data synced through the
 real ``sync_run``, plus the demo users (viewer, operator, admin).
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import BrowserContext, Page, expect
 
 from segments.management.commands.demo_users import DEMO_USERS
@@ -30,7 +32,9 @@ from segments.services.sync import sync_run
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 HERE = Path(__file__).resolve().parent
-INSTALL_HINT = "install it with `apt-get install -y chromium` (or set SEGMENT_DESK_CHROMIUM)"
+INSTALL_HINT = (
+    "install it with `apt-get install -y chromium`, or point SEGMENT_DESK_CHROMIUM at a binary"
+)
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -50,11 +54,12 @@ expect.set_options(timeout=10_000)
 
 
 def find_chromium() -> str | None:
+    """``$SEGMENT_DESK_CHROMIUM`` if set (and only it), else Debian's Chromium."""
+    override = os.environ.get("SEGMENT_DESK_CHROMIUM")
     candidates = (
-        os.environ.get("SEGMENT_DESK_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
+        (override,)
+        if override
+        else ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
     )
     for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
@@ -62,11 +67,17 @@ def find_chromium() -> str | None:
     return None
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in {"", "0", "false", "no", "off"}
+
+
 CHROMIUM = find_chromium()
-REQUIRED = bool(os.environ.get("SEGMENT_DESK_REQUIRE_BROWSER") or os.environ.get("CI"))
+REQUIRED = _flag("SEGMENT_DESK_REQUIRE_BROWSER") or _flag("CI")
+_OVERRIDE = os.environ.get("SEGMENT_DESK_CHROMIUM")
 MISSING = (
-    f"Chromium is missing, so the browser tests cannot run: {INSTALL_HINT}. "
-    "SEGMENT_DESK_REQUIRE_BROWSER or CI makes them fail instead of skip."
+    f"Chromium is missing{f' (nothing runnable at {_OVERRIDE})' if _OVERRIDE else ''}, "
+    f"so the browser tests cannot run: {INSTALL_HINT}. "
+    "With SEGMENT_DESK_REQUIRE_BROWSER or CI set they fail instead of being skipped."
 )
 
 
@@ -137,7 +148,7 @@ class ConsoleLog:
 
     @property
     def csp_violations(self) -> list[str]:
-        return [e for e in self.errors if "Content Security Policy" in e]
+        return [e for e in self.errors if re.search(r"Content[ -]Security[ -]Policy", e, re.I)]
 
     def assert_clean(self) -> None:
         problems = self.csp_violations + self.page_errors
@@ -168,9 +179,36 @@ def new_context(new_context, console_log: ConsoleLog):
 # --- data and users -----------------------------------------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_state(django_db_setup) -> dict[str, str]:
+    """What the migrations wrote (the role groups, ...), as serialized for rollbacks.
+
+    Taken before Playwright starts: its sync API switches the test thread's
+    ``contextvars`` context, and with it the objects ``django.db.connections``
+    hands out, so those made afterwards lack ``_test_serialized_contents`` and
+    ``serialized_rollback`` would silently restore nothing after the first flush
+    (whenever a ``db`` test set the test database up before these ran).
+    """
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+
+def _restore_migrated_state(migrated: dict[str, str]) -> None:
+    for alias, contents in migrated.items():
+        connection = connections[alias]
+        if not hasattr(connection, "_test_serialized_contents"):
+            connection._test_serialized_contents = contents
+            # This test's set-up could not restore it: do it now (a no-op if present).
+            connection.creation.deserialize_db_from_string(contents)
+
+
 @pytest.fixture
-def mirror(live_server, remote_settings, fresh_sandbox):
+def mirror(live_server, remote_settings, fresh_sandbox, _migrated_state):
     """The sandbox's seeded data, synced into the (transactional) test database."""
+    _restore_migrated_state(_migrated_state)
     # Refreshes run inline, so a failing platform answers the request that asked.
     remote_settings.SYNC_IN_BACKGROUND = False
     # The real login page, without a second or so of PBKDF2 per user and login.

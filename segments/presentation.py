@@ -7,8 +7,8 @@ import zlib
 from datetime import UTC, datetime
 
 from django.utils import timezone
-from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 # Known statuses get a fixed colour; any other text gets one of the spare hues.
 STATUS_TONES = {
@@ -72,25 +72,29 @@ def status_tone(status: str) -> str:
     return SPARE_TONES[zlib.crc32(key.encode()) % len(SPARE_TONES)]
 
 
+# These run for every cell of a table page: f-strings over values that are either
+# escaped here or made by this module (numbers, dates, fixed class names), which
+# is several times cheaper than format_html (measured with bench/).
+
+
 def status_badge(status: str) -> str:
-    return format_html('<span class="badge tone-{}">{}</span>', status_tone(status), status or "—")
+    return mark_safe(  # noqa: S308 - the status text is escaped
+        f'<span class="badge tone-{status_tone(status)}">{escape(status or "—")}</span>'
+    )
 
 
 def number(value: int | None) -> str:
-    return "—" if value is None else number_format(value, force_grouping=True)
+    return "—" if value is None else f"{value:,}"
 
 
 def when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
     """A ``<time>`` in the operator's zone, with the UTC value on hover."""
     if value is None:
         return "—"
-    local = timezone.localtime(value)
     utc = value.astimezone(UTC)
-    return format_html(
-        '<time datetime="{}" title="{} UTC">{}</time>',
-        utc.isoformat(),
-        utc.strftime("%Y-%m-%d %H:%M:%S"),
-        local.strftime(fmt),
+    local = timezone.localtime(value).strftime(fmt)
+    return mark_safe(  # noqa: S308 - formatted dates only
+        f'<time datetime="{utc.isoformat()}" title="{utc:%Y-%m-%d %H:%M:%S} UTC">{local}</time>'
     )
 
 
@@ -98,9 +102,9 @@ def days_left_badge(days: int | None, *, soon: int = 7) -> str:
     if days is None:
         return "—"
     if days < 0:
-        return format_html('<span class="days expired">expired {} d ago</span>', -days)
+        return mark_safe(f'<span class="days expired">expired {-days} d ago</span>')  # noqa: S308
     css = "days soon" if days <= soon else "days"
-    return format_html('<span class="{}">{} d</span>', css, days)
+    return mark_safe(f'<span class="{css}">{days} d</span>')  # noqa: S308 - a number
 
 
 def pipeline_bar(segment) -> str:
@@ -114,31 +118,29 @@ def pipeline_bar(segment) -> str:
     values = {label: value or 0 for label, value in counts}
     # "uploaded" items are ready items already sent on: draw them apart from the rest.
     uploaded = min(values["uploaded"], values["ready"])
-    parts = [
+    parts = (
         ("uploaded", uploaded),
         ("ready", values["ready"] - uploaded),
         ("processing", values["processing"]),
         ("pending", values["pending"]),
         ("failed", values["failed"]),
         ("no-data", values["no data"]),
-    ]
+    )
     total = sum(value for _, value in parts)
     if total == 0:
-        return format_html('<span class="pipeline-empty" title="{}">no items</span>', text)
+        return mark_safe(f'<span class="pipeline-empty" title="{text}">no items</span>')  # noqa: S308
     rects, x = [], 0.0
     for label, value in parts:
         if value:
             width = 100 * value / total
-            rects.append((label, f"{x:.3f}", f"{width:.3f}"))
+            rects.append(
+                f'<rect class="seg-{label}" x="{x:.3f}" y="0" width="{width:.3f}" height="10">'
+                "</rect>"
+            )
             x += width
-    return format_html(
+    return mark_safe(  # noqa: S308 - labels and numbers made here
         '<svg class="pipeline" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" '
-        'aria-label="Pipeline: {}"><title>{}</title>{}</svg>',
-        text,
-        text,
-        format_html_join(
-            "", '<rect class="seg-{}" x="{}" y="0" width="{}" height="10"></rect>', rects
-        ),
+        f'aria-label="Pipeline: {text}"><title>{text}</title>{"".join(rects)}</svg>'
     )
 
 

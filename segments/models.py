@@ -76,7 +76,7 @@ class SegmentQuerySet(models.QuerySet):
         return self.filter(is_deleted=False)
 
     def with_problems(self) -> SegmentQuerySet:
-        return self.filter(models.Q(total_failed_count__gt=0) | models.Q(total_no_data_count__gt=0))
+        return self.filter(has_problems=True)
 
     def paged_by_keys(self) -> SegmentQuerySet:
         """This queryset, sliced as ``PagedByKeysQuerySet`` does: for deep table pages."""
@@ -152,6 +152,15 @@ class Segment(models.Model):
     synced_at = models.DateTimeField(default=timezone.now)
     is_deleted = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Stored so that "has failed or no-data items" is one indexed column, not an OR.
+    has_problems = models.GeneratedField(
+        expression=models.ExpressionWrapper(
+            models.Q(total_failed_count__gt=0) | models.Q(total_no_data_count__gt=0),
+            output_field=models.BooleanField(),
+        ),
+        output_field=models.BooleanField(null=True),
+        db_persist=True,
+    )
 
     objects = SegmentQuerySet.as_manager()
 
@@ -170,6 +179,7 @@ class Segment(models.Model):
             models.Index(fields=["is_deleted", "total_log_count"]),
             models.Index(fields=["is_deleted", "platform_id"]),
             models.Index(fields=["is_deleted", "country"]),
+            models.Index(fields=["is_deleted", "has_problems", "end_date"]),
             models.Index(fields=["audience", "is_deleted"]),
             models.Index(fields=["account", "is_deleted"]),
         ]
@@ -189,10 +199,6 @@ class Segment(models.Model):
     @property
     def pipeline(self) -> list[tuple[str, int | None]]:
         return [(label, getattr(self, field)) for label, field in self.PIPELINE]
-
-    @property
-    def has_problems(self) -> bool:
-        return bool(self.total_failed_count) or bool(self.total_no_data_count)
 
     def days_left(self, now=None) -> int | None:
         if self.end_date is None:

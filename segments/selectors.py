@@ -50,7 +50,7 @@ def attention_queue() -> QuerySet[Segment]:
     """Problem segments (ending soon, failing, no data) that nobody acknowledged yet."""
     now = timezone.now()
     soon = Q(end_date__gte=now, end_date__lte=now + timedelta(days=EXPIRING_DAYS))
-    failing = Q(total_failed_count__gt=0) | Q(total_no_data_count__gt=0)
+    failing = Q(has_problems=True)
     return (
         Segment.objects.visible()
         .filter(soon | failing)
@@ -113,9 +113,7 @@ def overview_figures() -> dict[str, Any]:
             "segment_id",
             filter=Q(end_date__gte=now, end_date__lte=now + timedelta(days=EXPIRING_DAYS)),
         ),
-        problems=Count(
-            "segment_id", filter=Q(total_failed_count__gt=0) | Q(total_no_data_count__gt=0)
-        ),
+        problems=Count("segment_id", filter=Q(has_problems=True)),
         **{label: Sum(field) for label, field in PIPELINE_TOTALS},
     )
     by_status = list(

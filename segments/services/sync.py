@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import operator
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -276,13 +277,22 @@ def _snapshot_sql() -> str:
     )
 
 
-def _segment_values(record: remote.Segment, now: datetime) -> tuple:
+_record_values = operator.attrgetter(
+    *("id" if column == "record_id" else column for column in SEGMENT_COLUMNS)
+)
+_DATETIME_POSITIONS = tuple(
+    i for i, f in enumerate(dataclasses.fields(remote.Segment)) if f.metadata["kind"] == "datetime"
+)
+
+
+def _segment_values(record: remote.Segment, now: datetime) -> list:
     adapt = connection.ops.adapt_datetimefield_value
-    values = []
-    for column in SEGMENT_COLUMNS:
-        value = getattr(record, "id" if column == "record_id" else column)
-        values.append(adapt(value) if isinstance(value, datetime) else value)
-    return (*values, adapt(now), False, None)
+    values = list(_record_values(record))
+    for i in _DATETIME_POSITIONS:
+        if values[i] is not None:
+            values[i] = adapt(values[i])
+    values += (adapt(now), False, None)
+    return values
 
 
 def _snapshot_values(record: remote.Segment, now: datetime) -> tuple:

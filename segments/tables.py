@@ -46,16 +46,13 @@ class SegmentTable(tables.Table):
     """Every visible segment. Operators also get a selection box and row actions;
     build it with ``SegmentTable.for_user(queryset, user)``."""
 
-    select = tables.CheckBoxColumn(
+    select = tables.Column(
         accessor="segment_id",
-        attrs={
-            "input": {"form": "bulk-form", "name": "selected", "aria-label": "Select"},
-            "th__input": {
-                "form": "bulk-form",
-                "aria-label": "Select all on this page",
-                "data-select-all": "selected",
-            },
-        },
+        orderable=False,
+        verbose_name=mark_safe(
+            '<input type="checkbox" form="bulk-form" data-select-all="selected" '
+            'aria-label="Select all on this page">'
+        ),
     )
     name = tables.Column()
     audience = tables.Column(
@@ -118,6 +115,12 @@ class SegmentTable(tables.Table):
         if not user.has_perm(OPERATE):
             kwargs["exclude"] = ("select", "actions")
         return cls(data, **kwargs)
+
+    def render_select(self, value):
+        return mark_safe(  # noqa: S308 - an integer id
+            f'<input type="checkbox" form="bulk-form" name="selected" value="{int(value)}" '
+            'aria-label="Select">'
+        )
 
     def render_review(self, value, record):
         return presentation.review_badge(record.review.get_state_display(), value)

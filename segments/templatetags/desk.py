@@ -1,7 +1,7 @@
 """Template filters over ``segments.presentation``, so pages and tables agree."""
 
 from django import template
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
 from segments import presentation
@@ -45,4 +45,5 @@ def table_row(row) -> str:
         if attrs is None:
             attrs = td_attrs[column.name] = column.attrs["td"].as_html()
         cells.append(f"<td {attrs}>{conditional_escape(cell)}</td>")
-    return mark_safe(f"<tr {row.attrs.as_html()}>{''.join(cells)}</tr>")  # noqa: S308 - escaped
+    attrs = " ".join(f'{name}="{escape(value)}"' for name, value in row.attrs.items())
+    return mark_safe(f"<tr {attrs}>{''.join(cells)}</tr>")  # noqa: S308 - escaped

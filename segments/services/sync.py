@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from django.db import connection, transaction
@@ -226,11 +226,15 @@ def audiences_segments_replace(
     with transaction.atomic():
         previous = _previous_counts([r.segment_id for r in records])
         changed = [r for r in records if previous.get(r.segment_id) != _counts(r)]
+        adapt = _datetime_adapter()
+        stamp = adapt(now)
         with connection.cursor() as cursor:
             if records:
-                cursor.executemany(_upsert_sql(), [_segment_values(r, now) for r in records])
+                cursor.executemany(
+                    _upsert_sql(), [_segment_values(r, stamp, adapt) for r in records]
+                )
             if changed:
-                cursor.executemany(_snapshot_sql(), [_snapshot_values(r, now) for r in changed])
+                cursor.executemany(_snapshot_sql(), [_snapshot_values(r, stamp) for r in changed])
         retired = Segment.objects.filter(
             audience_id__in=audience_ids, is_deleted=False, synced_at__lt=now
         ).update(is_deleted=True, deleted_at=now)
@@ -251,8 +255,16 @@ def _previous_counts(segment_ids: list[int]) -> dict[int, tuple]:
     return counts
 
 
-def _counts(record: remote.Segment) -> tuple:
-    return tuple(getattr(record, field) for field in COUNT_FIELDS)
+_counts = operator.attrgetter(*COUNT_FIELDS)
+
+
+def _datetime_adapter():
+    """How a datetime goes into a query. On SQLite the same text Django writes
+    (naive UTC), made directly: Django's general adapter was a third of a
+    100,000-segment sync's time (bench/)."""
+    if connection.vendor == "sqlite":
+        return lambda value: value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    return connection.ops.adapt_datetimefield_value
 
 
 def _upsert_sql() -> str:
@@ -285,18 +297,18 @@ _DATETIME_POSITIONS = tuple(
 )
 
 
-def _segment_values(record: remote.Segment, now: datetime) -> list:
-    adapt = connection.ops.adapt_datetimefield_value
+def _segment_values(record: remote.Segment, now: object, adapt) -> list:
+    """The upsert's parameters; ``now`` comes already adapted."""
     values = list(_record_values(record))
     for i in _DATETIME_POSITIONS:
         if values[i] is not None:
             values[i] = adapt(values[i])
-    values += (adapt(now), False, None)
+    values += (now, False, None)
     return values
 
 
-def _snapshot_values(record: remote.Segment, now: datetime) -> tuple:
-    return (record.segment_id, connection.ops.adapt_datetimefield_value(now), *_counts(record))
+def _snapshot_values(record: remote.Segment, now: object) -> tuple:
+    return (record.segment_id, now, *_counts(record))
 
 
 def dirty_audiences():
@@ -429,10 +441,11 @@ def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Seg
     now = now or timezone.now()
     with transaction.atomic():
         previous = _previous_counts([record.segment_id]).get(record.segment_id)
+        adapt = _datetime_adapter()
         with connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(), _segment_values(record, now))
+            cursor.execute(_upsert_sql(), _segment_values(record, adapt(now), adapt))
             if previous != _counts(record):
-                cursor.execute(_snapshot_sql(), _snapshot_values(record, now))
+                cursor.execute(_snapshot_sql(), _snapshot_values(record, adapt(now)))
     return Segment.objects.select_related("audience", "account").get(segment_id=record.segment_id)
 
 

@@ -207,14 +207,17 @@ def test_bulk_extend_of_a_filter_with_one_failure_then_retry(operator_page: Page
     retry = BulkRun.objects.get(retry_of=run)
     expect(page).to_have_url(re.compile(rf"/bulk/{retry.pk}/$"))
     assert retry.segment_ids == [failed.segment_id]
-    expect(page.locator("p.muted")).to_contain_text(f"retry of run {run.pk}")
+    expect(page.get_by_role("link", name=f"run {run.pk}", exact=True)).to_have_attribute(
+        "href", f"/bulk/{run.pk}/"
+    )
     status = page.locator("#run-status")
     expect(status.get_by_role("heading", level=2)).to_have_text("Finished: 1 done")
     expect(status.get_by_role("button", name=re.compile("Retry"))).to_have_count(0)
     expect(status.locator("table.report-done tbody tr")).to_have_count(1)
 
     # Every one of them moved by 7 days, on the platform and in the mirror alike.
-    mirror = dict(Segment.objects.filter(segment_id__in=before).values_list("segment_id", "end_date"))
+    stored = Segment.objects.filter(segment_id__in=before)
+    mirror = dict(stored.values_list("segment_id", "end_date"))
     with remote.segment_api() as client:
         platform = {i: client.segment(segment_id=i).end_date for i in before}
     expected = {i: end + timedelta(days=7) for i, end in before.items()}
@@ -303,7 +306,8 @@ def test_a_segment_changed_on_the_platform_meanwhile_is_not_overwritten(
     current = box.locator("p.muted time").first
     expect(current).to_have_attribute("datetime", fresh_end.isoformat())
     assert shown_instant(current) == fresh_end
-    expect(preset(box, 30)).to_contain_text(f"{(fresh_end + timedelta(days=30)).astimezone(ZONE):%d %b %Y}")
+    offered = (fresh_end + timedelta(days=30)).astimezone(ZONE)
+    expect(preset(box, 30)).to_contain_text(f"{offered:%d %b %Y}")
     segment.refresh_from_db()
     assert segment.end_date == fresh_end  # the mirror took the platform's values
     apply_again = box.get_by_role("button", name="Apply again")
@@ -429,4 +433,4 @@ def test_a_review_state_and_a_note_are_seen_by_another_user(
     expect(admin.locator("#table .count")).to_have_text(count_text(1))
     listed = row(admin, segment.segment_id)
     expect(listed).to_have_count(1)
-    expect(listed.locator("td").nth(9)).to_contain_text("Acknowledged")
+    expect(listed.locator(".badge", has_text="Acknowledged")).to_have_count(1)

@@ -82,8 +82,8 @@ def snapshot(segment: Segment | remote.Segment | None) -> dict | None:
     }
 
 
-def explain(error: RemoteError, *, write: bool = True) -> tuple[str, str]:
-    """The audit outcome and the operator's message for a failed remote call."""
+def explain(error: RemoteError) -> tuple[str, str]:
+    """The audit outcome and the operator's message for a failed write to the remote."""
     parts = [f"HTTP {error.status}"] if error.status else []
     if error.request_id:
         parts.append(f"request id {error.request_id}")
@@ -119,7 +119,7 @@ def explain(error: RemoteError, *, write: bool = True) -> tuple[str, str]:
             f"The platform refused the dashboard's credentials{ref}. Nothing was changed: "
             "ask an admin to check the Segment API settings."
         )
-    if isinstance(error, Unavailable) and error.status is None and write:
+    if isinstance(error, Unavailable) and error.status is None:
         return Outcome.FAILED, (
             f"The platform did not confirm the change: {error.message} It may or may not have "
             "been applied. Refresh the segment to see its current values before trying again."

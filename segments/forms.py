@@ -3,6 +3,7 @@ an invalid one is reported on the form and left out of the query."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from segments.models import AuditEvent, Review
 from segments.remote.records import parse_datetime
+from segments.services.actions import end_date_problem, extension_base
 
 PER_PAGE_CHOICES = [(25, "25"), (50, "50"), (100, "100")]
 DEFAULT_PER_PAGE = 25
@@ -175,16 +177,14 @@ class AudienceFilterForm(FilterForm):
 
     def clean(self):
         data = super().clean()
+        # A condition chosen before its dates is not an error yet: it filters nothing.
         for prefix in ("updated", "refreshed"):
             condition = data.get(f"{prefix}_condition")
-            if condition in ("gt", "lt", "eq") and not data.get(f"{prefix}_value"):
-                self.add_error(f"{prefix}_value", "Give a date for this condition.")
             if condition == "bt":
                 lower, upper = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
-                if not lower:
-                    self.add_error(f"{prefix}_from", "“Between” needs both dates.")
-                if not upper:
-                    self.add_error(f"{prefix}_to", "“Between” needs both dates.")
+                if bool(lower) != bool(upper):
+                    missing = f"{prefix}_to" if lower else f"{prefix}_from"
+                    self.add_error(missing, "“Between” needs both dates.")
                 if lower and upper and lower > upper:
                     self.add_error(
                         f"{prefix}_to", "The end of the range must not be before its start."
@@ -249,16 +249,19 @@ class ExtendForm(SubmissionForm):
         self.fields["expected_updated"].initial = segment.updated.isoformat()
 
     def preset_dates(self) -> list[tuple[int, datetime]]:
-        base = self.segment.end_date
-        return [(days, base + timedelta(days=days)) for days in PRESET_DAYS] if base else []
+        base = extension_base(self.segment.end_date)
+        return [(days, base + timedelta(days=days)) for days in PRESET_DAYS]
+
+    @property
+    def presets_from(self) -> str:
+        expired = not self.segment.end_date or self.segment.end_date <= timezone.now()
+        return "From now (the segment has ended)" if expired else "From the current end date"
 
     def clean(self):
-        from segments.services.actions import end_date_problem
-
         data = super().clean()
         preset, chosen = data.get("preset"), data.get("new_end_date")
-        if preset and self.segment.end_date:
-            data["new_end_date"] = self.segment.end_date + timedelta(days=preset)
+        if preset:
+            data["new_end_date"] = extension_base(self.segment.end_date) + timedelta(days=preset)
         elif not chosen:
             if "new_end_date" not in self.errors:
                 self.add_error("new_end_date", "Choose a preset or enter the new end date.")
@@ -267,6 +270,11 @@ class ExtendForm(SubmissionForm):
         if problem:
             self.add_error("new_end_date", problem)
         return data
+
+
+def _comparable(name: str) -> str:
+    """A typed name matches whatever dashes, spacing and case the keyboard gave."""
+    return " ".join(re.sub(r"[\u2010-\u2015\u2212]", "-", name).casefold().split())
 
 
 class DeleteForm(SubmissionForm):
@@ -279,8 +287,8 @@ class DeleteForm(SubmissionForm):
         self.fields["expected_updated"].initial = segment.updated.isoformat()
 
     def clean_confirm_name(self):
-        typed = self.cleaned_data["confirm_name"].strip()
-        if typed != self.segment.name.strip():
+        typed = self.cleaned_data["confirm_name"]
+        if _comparable(typed) != _comparable(self.segment.name):
             raise forms.ValidationError("That is not the segment's name: nothing was deleted.")
         return typed
 

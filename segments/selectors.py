@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from segments.models import Account, Audience, AuditEvent, Note, Review, Segment, SyncState
+from segments.presentation import country_name
 
 EXPIRING_DAYS = 7
 
@@ -209,7 +210,7 @@ def _segment_filter_choices() -> dict[str, list[tuple[Any, str]]]:
     )
     return {
         "status": [(s, s) for s in statuses],
-        "country": [(c, str(c)) for c in countries],
+        "country": [(c, country_name(c)) for c in countries],
         "platform": list(platforms),
         "account": [(pk, f"{name} · {platform}") for pk, name, platform in accounts],
     }
@@ -227,4 +228,20 @@ def team_context(*, segment: Segment) -> dict[str, Any]:
         "history": AuditEvent.objects.filter(segment_id=segment.segment_id)[:50],
         "review_form": ReviewForm(initial={"state": review.state if review else None}),
         "note_form": NoteForm(),
+    }
+
+
+def sync_banner() -> dict[str, Any]:
+    """What every page says about syncing: running (with progress), or the last failure."""
+    states = sync_states()
+    running = next((s for s in states if s.running_since), None)
+    failed = next((s for s in states if s.last_error and not s.healthy), None)
+    synced = [s.last_success_at for s in states if s.last_success_at]
+    segments = next(s for s in states if s.source == SyncState.Source.SEGMENTS)
+    return {
+        "running": running is not None,
+        "done": segments.progress_done,
+        "total": segments.progress_total,
+        "failed": failed,
+        "synced_at": min(synced) if synced else None,
     }

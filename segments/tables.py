@@ -54,7 +54,7 @@ class SegmentTable(tables.Table):
             'aria-label="Select all on this page">'
         ),
     )
-    name = tables.Column()
+    name = tables.Column(attrs={"td": {"class": "name"}})
     audience = tables.Column(
         accessor="audience__name", order_by=("audience__name",), verbose_name="Audience"
     )
@@ -297,6 +297,12 @@ class AuditTable(tables.Table):
 
     def render_change(self, record):
         return presentation.change_summary(record.before, record.after)
+
+    def render_message(self, value, record):
+        if not record.bulk_run_id:
+            return value
+        url = reverse("bulk-run", args=[record.bulk_run_id])
+        return format_html('{} <a href="{}">bulk run {}</a>', value, url, record.bulk_run_id)
 
     def render_remote(self, record):
         if record.remote_status is None and not record.remote_request_id:

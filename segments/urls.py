@@ -28,6 +28,7 @@ urlpatterns = [
     path("activity/", action_views.activity, name="activity"),
     path("refresh/", views.refresh, name="refresh"),
     path("refresh/status/", views.sync_status, name="sync-status"),
+    path("refresh/banner/", views.sync_banner, name="sync-banner"),
     path(
         "login/",
         auth_views.LoginView.as_view(

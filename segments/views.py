@@ -127,7 +127,9 @@ def audience_list(request: HttpRequest) -> HttpResponse:
 def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
     audience = get_object_or_404(Audience, id=audience_id)
     table = SegmentTable.for_user(
-        selectors.segment_list(filters={"audience": audience.id}), request.user
+        selectors.segment_list(filters={"audience": audience.id}),
+        request.user,
+        empty_text="This audience is not active on any platform account yet.",
     )
     configure(table, request, per_page=50)
     return _page(request, "segments/audience_detail.html", {"audience": audience, "table": table})
@@ -164,7 +166,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
         else:
             report = sync.sync_start(full=request.POST.get("full") == "1")
             if report is None:
-                text = "A refresh of the whole platform is running; its progress is shown below."
+                text = "A refresh of the whole platform is running: its progress shows at the top."
             elif report.ok:
                 text = (
                     f"Platform refreshed: {report.audiences_seen} audiences, "
@@ -193,6 +195,12 @@ def _data_age() -> str:
     if not synced:
         return "never synced"
     return f"last successful sync {timesince(min(synced))} ago"
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def sync_banner(request: HttpRequest) -> HttpResponse:
+    return render(request, "segments/_sync_banner.html", {"sync_banner": selectors.sync_banner()})
 
 
 @require_GET

@@ -504,3 +504,32 @@ def test_overview_queue_excludes_acknowledged_problems(client, operator, synced)
     client.post(f"/segments/{first}/review/", {"state": "acknowledged"})
     after = client.get("/").text.split("attention-queue")[1]
     assert f'href="/segments/{first}/"' not in after.split("</table>")[0]
+
+
+def test_delete_accepts_the_name_typed_with_plain_dashes(op_client, synced):
+    segment = Segment.objects.visible().filter(name__contains="–").first()
+    url = f"/segments/{segment.segment_id}/delete/"
+    fields = open_form(op_client, url)
+    typed = "  " + segment.name.replace("–", "-").upper() + " "
+    response = op_client.post(url, {**fields, "confirm_name": typed}, headers=HTMX)
+    assert "segments-changed" in response.headers["HX-Trigger"]
+
+
+def test_presets_of_an_expired_segment_count_from_now(op_client, synced):
+    segment = Segment.objects.visible().filter(end_date__lt=timezone.now()).first()
+    url = f"/segments/{segment.segment_id}/extend/"
+    dialog = op_client.get(url, headers=HTMX).text
+    assert "From now (the segment has ended)" in dialog
+    before = timezone.now()
+    response = op_client.post(url, {**form_fields(dialog), "preset": "7"}, headers=HTMX)
+    assert "segments-changed" in response.headers["HX-Trigger"]
+    new_end = remote_segment(segment.segment_id).end_date
+    assert before + timedelta(days=7) <= new_end <= timezone.now() + timedelta(days=7)
+
+
+def test_an_unconfirmed_bulk_run_says_nothing_was_done(op_client, synced):
+    ids = list(Segment.objects.visible().values_list("segment_id", flat=True)[:2])
+    op_client.post("/segments/bulk/", {"intent": "extend-selected", "selected": ids}, headers=HTMX)
+    page = op_client.get(f"/bulk/{BulkRun.objects.get().pk}/").text
+    assert "Not confirmed: nothing was done." in page
+    assert 'hx-trigger="every 1s"' not in page

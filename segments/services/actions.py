@@ -7,13 +7,22 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from segments import remote
-from segments.models import Audience, AuditEvent, BulkRun, Note, Review, Segment, SubmissionToken
+from segments.models import (
+    Account,
+    Audience,
+    AuditEvent,
+    BulkRun,
+    Note,
+    Review,
+    Segment,
+    SubmissionToken,
+)
 from segments.remote import (
     AuthError,
     BadResponse,
@@ -180,15 +189,25 @@ def _same_instant(a: datetime | None, b: datetime | None) -> bool:
     return a is not None and b is not None and abs(a - b) < timedelta(microseconds=1)
 
 
+def stamp(value: datetime) -> str:
+    """A date-time for a message that is also stored in the audit trail: in UTC,
+    saying so, since a bulk run's messages are written away from any request."""
+    return f"{value.astimezone(UTC):%d %b %Y %H:%M} UTC"
+
+
+def extension_base(end_date: datetime | None, now: datetime | None = None) -> datetime:
+    """What the +N days presets count from: the current end date, or now for a
+    segment already expired (a preset must give a date in the future)."""
+    now = now or timezone.now()
+    return end_date if end_date and end_date > now else now
+
+
 def end_date_problem(*, new_end: datetime, current_end: datetime | None) -> str | None:
     """Why ``new_end`` cannot be the new end date, or ``None`` if it can."""
     if new_end <= timezone.now():
         return "The new end date must be in the future."
     if current_end is not None and new_end <= current_end:
-        return (
-            "The new end date must be later than the current one "
-            f"({timezone.localtime(current_end):%d %b %Y %H:%M})."
-        )
+        return f"The new end date must be later than the current one ({stamp(current_end)})."
     return None
 
 
@@ -236,7 +255,7 @@ class _SegmentWrite:
         """The remote's segment differs from what the operator saw: store it, apply nothing."""
         message = (
             f"Not applied: this segment was changed on the platform at "
-            f"{timezone.localtime(current.updated):%d %b %Y %H:%M} since you loaded it. "
+            f"{stamp(current.updated)} since you loaded it. "
             "Its current values are shown; check them and apply again."
         )
         with transaction.atomic():
@@ -280,10 +299,7 @@ def segment_extend(
         return write.gone(exc)
     except RemoteError as exc:
         return write.failed(exc)
-    message = (
-        f"End date of “{confirmed.name}” moved to "
-        f"{timezone.localtime(confirmed.end_date):%d %b %Y %H:%M}."
-    )
+    message = f"End date of “{confirmed.name}” moved to {stamp(confirmed.end_date)}."
     with transaction.atomic():
         stored = segment_store(record=confirmed)
         result = write.audit(Outcome.DONE, message, after=snapshot(confirmed))
@@ -393,7 +409,8 @@ def audience_activate(
             confirmed = _read_back(client, created.segment_id) or created
     except RemoteError as exc:
         return _failed(actor, action, exc, audience_id=audience_id)
-    message = f"Segment “{confirmed.name}” created on account {account_id}."
+    account = Account.objects.filter(id=account_id).values_list("name", flat=True).first()
+    message = f"Segment “{confirmed.name}” created on account {account or account_id}."
     with transaction.atomic():
         stored = segment_store(record=confirmed)
         _audit(
@@ -425,8 +442,8 @@ def review_set(*, actor: Actor, segment_id: int, state: str) -> Review:
             AuditEvent.Action.REVIEW,
             Outcome.DONE,
             segment_id=segment_id,
-            before={"review": previous},
-            after={"review": state},
+            before={"review": Review.State(previous).label if previous else None},
+            after={"review": Review.State(state).label},
             message=f"Review state set to {review.get_state_display()}.",
         )
     return review

@@ -14,7 +14,7 @@ from django.utils import timezone
 from segments import remote
 from segments.models import AuditEvent, BulkRun, Segment
 from segments.remote.records import parse_datetime
-from segments.services.actions import Actor, segment_delete, segment_extend
+from segments.services.actions import Actor, extension_base, segment_delete, segment_extend
 from segments.services.jobs import job_start
 
 RETRYABLE = (AuditEvent.Outcome.FAILED, AuditEvent.Outcome.CONFLICT)
@@ -69,8 +69,7 @@ def _extend_one(run, actor, client, segment_id: int, expected: datetime | None) 
     params = run.params
     if params.get("days"):
         mirror = Segment.objects.filter(segment_id=segment_id).values_list("end_date", flat=True)
-        current_end = mirror.first() or timezone.now()
-        new_end = current_end + timedelta(days=int(params["days"]))
+        new_end = extension_base(mirror.first()) + timedelta(days=int(params["days"]))
     else:
         new_end = parse_datetime(params["end_date"])
     segment_extend(

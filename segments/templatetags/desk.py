@@ -47,3 +47,10 @@ def table_row(row) -> str:
         cells.append(f"<td {attrs}>{conditional_escape(cell)}</td>")
     attrs = " ".join(f'{name}="{escape(value)}"' for name, value in row.attrs.items())
     return mark_safe(f"<tr {attrs}>{''.join(cells)}</tr>")  # noqa: S308 - escaped
+
+
+@register.inclusion_tag("segments/_sync_banner.html")
+def sync_banner() -> dict:
+    from segments.selectors import sync_banner as banner
+
+    return {"sync_banner": banner()}

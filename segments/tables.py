@@ -56,10 +56,16 @@ class SegmentTable(tables.Table):
     )
     name = tables.Column(attrs={"td": {"class": "name"}})
     audience = tables.Column(
-        accessor="audience__name", order_by=("audience__name",), verbose_name="Audience"
+        accessor="audience__name",
+        order_by=("audience__name",),
+        verbose_name="Audience",
+        attrs={"td": {"class": "wrap"}},
     )
     account = tables.Column(
-        accessor="account__name", order_by=("account__name",), verbose_name="Account · platform"
+        accessor="account__name",
+        order_by=("account__name",),
+        verbose_name="Account · platform",
+        attrs={"td": {"class": "wrap"}},
     )
     status = tables.Column()
     end_date = tables.Column(verbose_name="Ends", attrs={"td": {"class": "ends"}})

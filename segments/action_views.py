@@ -243,7 +243,9 @@ def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 @permission_required(OPERATE, raise_exception=True)
 def bulk_retry(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(BulkRun, pk=run_id, finished_at__isnull=False)
+    run = get_object_or_404(BulkRun, pk=run_id, started_at__isnull=False)
+    if not (run.finished or run.interrupted):
+        return HttpResponse("This bulk run is still running.", status=409)
     retry = bulk.bulk_run_retry(run=run, actor=actor_of(request))
     target = reverse("bulk-run", args=[retry.pk])
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)

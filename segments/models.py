@@ -7,6 +7,8 @@ column anywhere.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models.query import ModelIterable
@@ -275,6 +277,9 @@ class SyncState(models.Model):
         return self.last_error_at is None or self.last_error_at < self.last_success_at
 
 
+BULK_RUN_SILENCE = timedelta(minutes=5)
+
+
 class BulkRun(models.Model):
     """One bulk action over many segments; its items are its audit events."""
 
@@ -292,6 +297,7 @@ class BulkRun(models.Model):
     total = models.IntegerField(default=0)
     done = models.IntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
 
@@ -304,6 +310,12 @@ class BulkRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.finished_at is not None
+
+    @property
+    def interrupted(self) -> bool:
+        """Started, unfinished, and silent for minutes: its process stopped (a restart)."""
+        last = self.progress_at or self.started_at
+        return not self.finished and last is not None and timezone.now() - last > BULK_RUN_SILENCE
 
 
 class AuditEvent(models.Model):

@@ -408,7 +408,9 @@ WRITE_URLS = [
 def test_every_write_url_by_role(
     client, remote_settings, local_segment, method, url, role, allowed
 ):
-    run = BulkRun.objects.create(action="extend", segment_ids=[], finished_at=timezone.now())
+    run = BulkRun.objects.create(
+        action="extend", segment_ids=[], started_at=timezone.now(), finished_at=timezone.now()
+    )
     client.force_login(make_user(f"user-{role}", role))
     response = getattr(client, method)(url.format(sid=local_segment.segment_id, run=run.pk))
     if allowed:
@@ -429,7 +431,9 @@ def test_a_write_without_csrf_token_is_refused(
 ):
     client = Client(enforce_csrf_checks=True)
     client.force_login(operator)
-    run = BulkRun.objects.create(action="extend", segment_ids=[], finished_at=timezone.now())
+    run = BulkRun.objects.create(
+        action="extend", segment_ids=[], started_at=timezone.now(), finished_at=timezone.now()
+    )
     response = client.post(url.format(sid=local_segment.segment_id, run=run.pk), headers=HTMX)
     assert response.status_code == 403
     assert sum(sandbox.requests.counts().values()) == 0
@@ -533,3 +537,35 @@ def test_an_unconfirmed_bulk_run_says_nothing_was_done(op_client, synced):
     page = op_client.get(f"/bulk/{BulkRun.objects.get().pk}/").text
     assert "Not confirmed: nothing was done." in page
     assert 'hx-trigger="every 1s"' not in page
+
+
+def test_an_interrupted_bulk_run_can_run_the_rest(op_client, synced):
+    ids = list(
+        Segment.objects.visible()
+        .filter(end_date__gt=timezone.now())
+        .values_list("segment_id", flat=True)[:3]
+    )
+    long_ago = timezone.now() - timedelta(hours=1)
+    run = BulkRun.objects.create(
+        action="extend",
+        segment_ids=ids,
+        total=3,
+        done=0,
+        params={"days": 7},
+        started_at=long_ago,
+    )
+    page = op_client.get(f"/bulk/{run.pk}/").text
+    assert "Interrupted after 0 of 3" in page
+    assert 'hx-trigger="every 1s"' not in page
+    response = op_client.post(f"/bulk/{run.pk}/retry/", headers=HTMX)
+    retry = BulkRun.objects.get(retry_of=run)
+    assert response.headers["HX-Redirect"] == f"/bulk/{retry.pk}/"
+    assert sorted(retry.segment_ids) == sorted(ids)
+    assert "Finished: 3 done" in op_client.get(f"/bulk/{retry.pk}/").text
+
+
+def test_a_running_bulk_run_cannot_be_retried(op_client, synced):
+    run = BulkRun.objects.create(
+        action="extend", segment_ids=[1], total=1, started_at=timezone.now()
+    )
+    assert op_client.post(f"/bulk/{run.pk}/retry/").status_code == 409

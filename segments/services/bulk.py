@@ -61,7 +61,7 @@ def bulk_run_execute(*, run_id: int, ip: str | None) -> None:
                     client=client,
                     bulk_run=run,
                 )
-            BulkRun.objects.filter(pk=run.pk).update(done=done)
+            BulkRun.objects.filter(pk=run.pk).update(done=done, progress_at=timezone.now())
     BulkRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
 
 
@@ -98,10 +98,14 @@ def bulk_run_report(*, run: BulkRun) -> dict:
 
 
 def bulk_run_retry(*, run: BulkRun, actor: Actor) -> BulkRun:
-    """A new run over the segments of ``run`` that failed or changed meanwhile."""
+    """A new run over the segments of ``run`` that failed or changed meanwhile, and,
+    for an interrupted run, those it never reached."""
     failed = list(
         run.events.filter(outcome__in=RETRYABLE).values_list("segment_id", flat=True).distinct()
     )
+    if run.interrupted:
+        reached = set(run.events.values_list("segment_id", flat=True))
+        failed += [i for i in run.segment_ids if i not in reached]
     params = {k: v for k, v in run.params.items() if k != "seen"}
     retry = bulk_run_create(
         actor=actor, action=run.action, segment_ids=failed, params=params, retry_of=run

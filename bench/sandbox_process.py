@@ -13,12 +13,14 @@ from pathlib import Path
 
 import requests
 
+from sandbox import SandboxUrls
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
-class Sandbox:
+class Sandbox(SandboxUrls):
     port: int
     process: subprocess.Popen
 
@@ -26,16 +28,8 @@ class Sandbox:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    @property
-    def segment_api_url(self) -> str:
-        return f"{self.url}/api"
-
-    @property
-    def list_api_url(self) -> str:
-        return f"{self.url}/v4/audience/list"
-
     def health(self) -> dict:
-        return requests.get(f"{self.url}/_sandbox/health", timeout=5).json()
+        return requests.get(f"{self.control_url}/health", timeout=5).json()
 
 
 def free_port() -> int:

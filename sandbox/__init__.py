@@ -1,5 +1,5 @@
 """A standalone emulator of the audience platform's Segment API and List & Segment API."""
 
-from .server import SandboxServer
+from .server import SandboxAddress, SandboxServer, SandboxUrls
 
-__all__ = ["SandboxServer"]
+__all__ = ["SandboxAddress", "SandboxServer", "SandboxUrls"]

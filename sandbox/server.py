@@ -337,7 +337,33 @@ class _HTTPServer(ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
 
 
-class SandboxServer:
+class SandboxUrls:
+    """Where each API lives under a sandbox's base ``url``: the one place for that
+    layout, shared by everything that starts a sandbox (tests, demo, benchmark)."""
+
+    url: str
+
+    @property
+    def segment_api_url(self) -> str:
+        return f"{self.url}/api"
+
+    @property
+    def list_api_url(self) -> str:
+        return f"{self.url}/v4/audience/list"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.url}/_sandbox"
+
+
+@dataclass(frozen=True)
+class SandboxAddress(SandboxUrls):
+    """A sandbox running elsewhere (another process), known by its base URL."""
+
+    url: str
+
+
+class SandboxServer(SandboxUrls):
     """The sandbox: both remote APIs and the control API on one port."""
 
     def __init__(
@@ -389,18 +415,6 @@ class SandboxServer:
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
         return f"http://{host}:{self.port}"
-
-    @property
-    def segment_api_url(self) -> str:
-        return f"{self.url}/api"
-
-    @property
-    def list_api_url(self) -> str:
-        return f"{self.url}/v4/audience/list"
-
-    @property
-    def control_url(self) -> str:
-        return f"{self.url}/_sandbox"
 
     def __enter__(self) -> "SandboxServer":
         return self.start()

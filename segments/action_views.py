@@ -94,34 +94,52 @@ def _back(request, default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
+def _segment_action(
+    request,
+    segment,
+    *,
+    form_class,
+    template: str,
+    back: str,
+    apply,
+    finished=(actions.Outcome.DONE,),
+) -> HttpResponse:
+    """One dialog-or-page form acting on one segment: validate, claim the form's
+    token, call the service; on success close and reload, otherwise show the form
+    again with what was typed, a new token and (after a conflict) the fresh values."""
+    form = form_class(request.POST or None, segment=segment)
+    result = None
+    if request.method == "POST" and form.is_valid() and _claimed(request, form):
+        result = apply(form.cleaned_data)
+        if result.outcome in finished:
+            return _done(request, result, back=back)
+        segment = result.segment or segment
+        form = _rebound(form_class, request, segment=segment)
+    context = {
+        "segment": segment,
+        "form": form,
+        "result": result,
+        "next": back,
+        "after": _after(request),
+    }
+    return _form_page(request, template, context)
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(OPERATE, raise_exception=True)
 def segment_extend(request: HttpRequest, segment_id: int) -> HttpResponse:
-    segment = get_object_or_404(Segment.objects.visible(), segment_id=segment_id)
-    back = _back(request, reverse("segment-detail", args=[segment_id]))
-    form = ExtendForm(request.POST or None, segment=segment)
-    result = None
-    if request.method == "POST" and form.is_valid() and _claimed(request, form):
-        result = actions.segment_extend(
+    return _segment_action(
+        request,
+        get_object_or_404(Segment.objects.visible(), segment_id=segment_id),
+        form_class=ExtendForm,
+        template="segments/extend.html",
+        back=_back(request, reverse("segment-detail", args=[segment_id])),
+        apply=lambda data: actions.segment_extend(
             actor=actor_of(request),
             segment_id=segment_id,
-            new_end_date=form.cleaned_data["new_end_date"],
-            expected_updated=form.cleaned_data["expected_updated"],
-        )
-        if result.ok:
-            return _done(request, result, back=back)
-        segment = result.segment or segment
-        form = _rebound(ExtendForm, request, segment=segment)
-    return _form_page(
-        request,
-        "segments/extend.html",
-        {
-            "segment": segment,
-            "form": form,
-            "result": result,
-            "next": back,
-            "after": _after(request),
-        },
+            new_end_date=data["new_end_date"],
+            expected_updated=data["expected_updated"],
+        ),
     )
 
 
@@ -142,29 +160,19 @@ def segment_delete(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = get_object_or_404(
         Segment.objects.visible().select_related("audience", "account"), segment_id=segment_id
     )
-    back = _back(request, reverse("segment-list"))
-    form = DeleteForm(request.POST or None, segment=segment)
-    result = None
-    if request.method == "POST" and form.is_valid() and _claimed(request, form):
-        result = actions.segment_delete(
+    return _segment_action(
+        request,
+        segment,
+        form_class=DeleteForm,
+        template="segments/delete.html",
+        back=_back(request, reverse("segment-list")),
+        apply=lambda data: actions.segment_delete(
             actor=actor_of(request),
             segment_id=segment_id,
-            expected_updated=form.cleaned_data["expected_updated"],
-        )
-        if result.ok or result.outcome == actions.Outcome.NOT_FOUND:
-            return _done(request, result, back=back)
-        segment = result.segment or segment
-        form = _rebound(DeleteForm, request, segment=segment)
-    return _form_page(
-        request,
-        "segments/delete.html",
-        {
-            "segment": segment,
-            "form": form,
-            "result": result,
-            "next": back,
-            "after": _after(request),
-        },
+            expected_updated=data["expected_updated"],
+        ),
+        # Already gone on the platform: the mirror was reconciled, the dialog is done.
+        finished=(actions.Outcome.DONE, actions.Outcome.NOT_FOUND),
     )
 
 

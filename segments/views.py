@@ -191,10 +191,10 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 
 def _data_age() -> str:
-    synced = [s.last_success_at for s in selectors.sync_states() if s.last_success_at]
-    if not synced:
+    synced_at = selectors.sync_banner()["synced_at"]
+    if synced_at is None:
         return "never synced"
-    return f"last successful sync {timesince(min(synced))} ago"
+    return f"last successful sync {timesince(synced_at)} ago"
 
 
 @require_GET

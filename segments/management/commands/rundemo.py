@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from sandbox import SandboxAddress
+
 
 class Command(BaseCommand):
     help = "Run the dashboard against a local sandbox with demo data."
@@ -22,10 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--size", type=int, default=400)
 
     def handle(self, *args, port: int, sandbox_port: int, seed: int, size: int, **options):
-        sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        address = SandboxAddress(f"http://127.0.0.1:{sandbox_port}")
         settings.REMOTE.update(
-            SEGMENT_API_URL=f"{sandbox_url}/api",
-            LIST_API_URL=f"{sandbox_url}/v4/audience/list",
+            SEGMENT_API_URL=address.segment_api_url, LIST_API_URL=address.list_api_url
         )
         log_dir = settings.BASE_DIR / ".run"
         log_dir.mkdir(exist_ok=True)
@@ -47,15 +48,15 @@ class Command(BaseCommand):
             stderr=subprocess.STDOUT,
         )
         try:
-            self._wait_for(f"{sandbox_url}/_sandbox/health", sandbox)
+            self._wait_for(f"{address.control_url}/health", sandbox)
             call_command("migrate", verbosity=0)
             self.stdout.write("Syncing the mirror from the sandbox…")
             call_command("sync", full=True)
             self.stdout.write("Demo users:")
             call_command("demo_users")
             self.stdout.write(
-                f"Sandbox: {sandbox_url} (requests logged to .run/sandbox.log; faults can be "
-                f"set with POST {sandbox_url}/_sandbox/faults)"
+                f"Sandbox: {address.url} (requests logged to .run/sandbox.log; faults can be "
+                f"set with POST {address.control_url}/faults)"
             )
             self.stdout.write(
                 self.style.SUCCESS(f"\nSegment Desk: http://127.0.0.1:{port}/  (Ctrl-C to stop)\n")

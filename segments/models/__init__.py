@@ -1,0 +1,33 @@
+"""The app's models, one module per concern; import them from ``segments.models``."""
+
+from segments.models.audit import AuditEvent
+from segments.models.bulk import BULK_RUN_SILENCE, BulkRun
+from segments.models.mirror import (
+    COUNT_FIELDS,
+    Account,
+    Audience,
+    PagedByKeysQuerySet,
+    Segment,
+    SegmentCountSnapshot,
+    SegmentQuerySet,
+)
+from segments.models.sync import SyncState
+from segments.models.team import Note, Review
+from segments.models.tokens import SubmissionToken
+
+__all__ = [
+    "BULK_RUN_SILENCE",
+    "COUNT_FIELDS",
+    "Account",
+    "Audience",
+    "AuditEvent",
+    "BulkRun",
+    "Note",
+    "PagedByKeysQuerySet",
+    "Review",
+    "Segment",
+    "SegmentCountSnapshot",
+    "SegmentQuerySet",
+    "SubmissionToken",
+    "SyncState",
+]

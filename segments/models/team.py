@@ -1,0 +1,53 @@
+"""What the team adds to a segment: its review state and notes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from segments.models.mirror import Segment
+
+
+class Review(models.Model):
+    """The team's review state of a segment."""
+
+    class State(models.TextChoices):
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    segment = models.OneToOneField(
+        Segment,
+        primary_key=True,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="review",
+    )
+    state = models.CharField(max_length=20, choices=State.choices, db_index=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}: {self.get_state_display()}"
+
+
+class Note(models.Model):
+    """A team member's comment on a segment."""
+
+    segment = models.ForeignKey(
+        Segment, db_constraint=False, on_delete=models.DO_NOTHING, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    text = models.TextField(max_length=4000)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"note on {self.segment_id} by {self.author_id}"

@@ -2,6 +2,7 @@
 
 from segments.models.audit import AuditEvent
 from segments.models.bulk import BULK_RUN_SILENCE, BulkRun
+from segments.models.deletes import ScheduledDelete
 from segments.models.mirror import (
     COUNT_FIELDS,
     Account,
@@ -11,6 +12,8 @@ from segments.models.mirror import (
     SegmentCountSnapshot,
     SegmentQuerySet,
 )
+from segments.models.policies import ExpiryPolicy, ExpiryPolicyEdit, PolicyRun, PolicyRunItem
+from segments.models.saved_views import SavedView, ViewPreference
 from segments.models.sync import SyncState
 from segments.models.team import Note, Review
 from segments.models.tokens import SubmissionToken
@@ -22,12 +25,19 @@ __all__ = [
     "Audience",
     "AuditEvent",
     "BulkRun",
+    "ExpiryPolicy",
+    "ExpiryPolicyEdit",
     "Note",
     "PagedByKeysQuerySet",
+    "PolicyRun",
+    "PolicyRunItem",
     "Review",
+    "SavedView",
+    "ScheduledDelete",
     "Segment",
     "SegmentCountSnapshot",
     "SegmentQuerySet",
     "SubmissionToken",
     "SyncState",
+    "ViewPreference",
 ]

@@ -24,7 +24,12 @@ class Sample:
     account_id: int
     platform_id: int
     country: int
-    total: int  # visible segments, to keep deep pages in range on a small sandbox
+    # Rows of the whole table and of the paged filters, to keep every page asked
+    # for in range on a small sandbox (the admin answers a page past the end with
+    # a redirect).
+    total: int
+    word_status_total: int
+    account_active_total: int
     now: datetime
 
 
@@ -62,8 +67,8 @@ def _iso(value: datetime) -> str:
 def build(sample: Sample) -> list[Case]:
     s = sample
 
-    def page(wanted: int, per_page: int) -> str:
-        return str(max(1, min(wanted, s.total // per_page)))
+    def page(wanted: int, per_page: int, rows: int = s.total) -> str:
+        return str(max(1, min(wanted, rows // per_page)))
 
     week = {"end_date__gte": _iso(s.now), "end_date__lte": _iso(s.now + timedelta(days=7))}
     month = {"end_date__gte": _iso(s.now), "end_date__lte": _iso(s.now + timedelta(days=30))}
@@ -127,18 +132,28 @@ def build(sample: Sample) -> list[Case]:
         ),
         Case(
             "account+active sort -updated p3",
-            {"account": str(s.account_id), "active": "yes", "sort": "-updated", "page": "3"},
+            {
+                "account": str(s.account_id),
+                "active": "yes",
+                "sort": "-updated",
+                "page": page(3, 25, s.account_active_total),
+            },
             {
                 "account__exact": str(s.account_id),
                 "active__exact": "1",
                 "o": _o("-updated"),
-                "p": "3",
+                "p": page(3, 25, s.account_active_total),
             },
         ),
         Case(
             "search word+status p5 x50",
-            {"q": s.word, "status": s.status, "page": "5", "per_page": "50"},
-            {"q": s.word, "status__exact": s.status, "p": "5"},
+            {
+                "q": s.word,
+                "status": s.status,
+                "page": page(5, 50, s.word_status_total),
+                "per_page": "50",
+            },
+            {"q": s.word, "status__exact": s.status, "p": page(5, 50, s.word_status_total)},
             per_page=50,
         ),
     ]

@@ -1,8 +1,8 @@
 """Profile one request of the segments table or admin on a database a bench kept.
 
-    python -m bench --keep            # prints "kept /tmp/segment-desk-bench-…"
-    python -m bench.profile /tmp/segment-desk-bench-…/bench.sqlite3 "status=Active&sort=name"
-    python -m bench.profile DB "p=2000" --admin --top 30
+    python -m bench --keep            # prints "kept the database: DATABASE_URL=…"
+    python -m bench.profile sqlite:////tmp/segment-desk-bench-…/bench.sqlite3 "status=Active"
+    python -m bench.profile postgres://postgres@127.0.0.1:5432/bench_123 "p=2000" --admin
 
 Prints each SQL query with its time, then the cProfile's top functions by
 cumulative time over ``--runs`` requests (after one warm-up request).
@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument("db", help="a SQLite file kept by python -m bench --keep")
+    parser.add_argument("db", help="the DATABASE_URL (or SQLite file) python -m bench --keep kept")
     parser.add_argument("query", nargs="?", default="", help="GET parameters, a=b&c=d")
     parser.add_argument("--admin", action="store_true", help="the Segment admin changelist")
     parser.add_argument("--per-page", type=int, default=25, help="admin list_per_page")
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
     args = parser.parse_args(argv)
 
-    os.environ["DATABASE_URL"] = f"sqlite:///{os.path.abspath(args.db)}"
+    url = args.db if "://" in args.db else f"sqlite:///{os.path.abspath(args.db)}"
+    os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from bench.run import bench_user
+    from bench.table import bench_user
     from segments.admin import SegmentAdmin
 
     call_command("migrate", verbosity=0, interactive=False)  # the code may have moved on

@@ -1,9 +1,11 @@
 """Profile a full sync on a smaller sandbox: where does the time go?
 
-    python -m bench.profile_sync --size 20000 --top 40
+    python -m bench.profile_sync --size 20000 --top 40 [--db postgres] [--incremental]
 
-Runs ``sync_run(full=True)`` under cProfile against a fresh SQLite file (or the
-caller's PostgreSQL ``DATABASE_URL``) and a sandbox subprocess, then prints the
+Runs ``sync_run(full=True)`` under cProfile against a fresh database (as
+``python -m bench --db`` makes it) and a sandbox subprocess (with
+``--incremental``: a full sync unprofiled, 1% of the audiences changed, then the
+incremental sync under cProfile), then prints the
 time per stage of one audience (HTTP, parsing, each SQL statement kind) and the
 profile's top functions.
 """
@@ -20,26 +22,37 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.run import configure_environment, say, setup_django
+from bench.database import CHOICES, bench_database
+from bench.measure import say
+from bench.run import configure_environment, setup_django
 from bench.sandbox_process import sandbox
+from bench.syncs import change_audiences
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_sync", description=__doc__)
+    parser.add_argument("--db", choices=CHOICES, default="sqlite")
     parser.add_argument("--size", type=int, default=20_000)
+    parser.add_argument("--incremental", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="segment-desk-profile-"))
-    configure_environment(workdir)
+    configure_environment()
     try:
-        with sandbox(size=args.size, log_path=workdir / "sandbox.log") as box:
+        with (
+            bench_database(args.db, workdir=workdir),
+            sandbox(size=args.size, log_path=workdir / "sandbox.log") as box,
+        ):
             setup_django(segment_api_url=box.segment_api_url, list_api_url=box.list_api_url)
             from django.db import connection
 
             from segments.services import sync
 
+            if args.incremental:
+                sync.sync_run(full=True)
+                change_audiences(control_url=box.control_url)
             sql_time: dict[str, float] = defaultdict(float)
             sql_count: dict[str, int] = defaultdict(int)
 
@@ -56,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             with connection.execute_wrapper(timed):
                 profiler.enable()
-                report = sync.sync_run(full=True)
+                report = sync.sync_run(full=not args.incremental)
                 profiler.disable()
             wall = time.perf_counter() - started
     finally:

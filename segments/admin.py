@@ -42,7 +42,7 @@ class SegmentAdmin(ReadOnlyAdmin):
         "total_log_count",
         "updated",
     )
-    list_filter = ("status", "active", "extend", "is_recurring", "platform_id", "is_deleted")
+    list_filter = ("status", "active", "auto_extend", "is_recurring", "platform_id", "is_deleted")
     list_select_related = ("audience", "account")
     search_fields = ("name", "=segment_id", "=segment_ref_id")
     date_hierarchy = "end_date"

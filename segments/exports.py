@@ -22,7 +22,7 @@ SEGMENT_EXPORT_COLUMNS = (
     ("platform", "account.platform_display_name"),
     ("country", "country"),
     ("active", "active"),
-    ("auto_extend", "extend"),
+    ("auto_extend", "auto_extend"),
     ("recurring", "is_recurring"),
     ("system_generated", "is_system_generated"),
     ("start_date_utc", "start_date"),

@@ -4,45 +4,39 @@ and pagination links carry ``hx-get``/``hx-push-url`` and a plain ``href``."""
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
 from segments import presentation
 from segments.models import Account, Audience, AuditEvent, Segment
+from segments.permissions import OPERATE
 
-OPERATE = "segments.operate_segment"
-
-
-def configure(table: tables.Table, request, *, per_page: int) -> tables.Table:
-    """Apply the request's sort and page, with ``per_page`` already validated.
-
-    An unknown sort column is ignored by django-tables2; a page out of range
-    falls back to the first or last page instead of failing.
-    """
-    table.request = request
-    if order_by := request.GET.getlist(table.prefixed_order_by_field):
-        table.order_by = order_by
-    # End every order on the primary key: rows tied on the sorted column must keep
-    # one order across pages, which PostgreSQL does not promise (a LIMIT/OFFSET
-    # page may then repeat rows of another and skip others).
-    queryset = table.data.data
-    order = queryset.query.order_by or queryset.model._meta.ordering
-    table.data.data = queryset.order_by(*order, "pk")
-    page = request.GET.get(table.prefixed_page_field, "1")
-    try:
-        table.paginate(page=page, per_page=per_page)
-    except PageNotAnInteger:
-        table.paginate(page=1, per_page=per_page)
-    except EmptyPage:
-        last = table.paginator.num_pages if page.lstrip("-").isdigit() and int(page) > 1 else 1
-        table.paginate(page=last, per_page=per_page)
-    return table
+# RequestConfig reads a page size from the URL as it is (``per_page=100000``
+# included). Ours comes validated from the filter form, through RequestConfig's
+# ``paginate`` defaults, so the tables' own page-size parameter is one no URL has.
+UNREAD_PER_PAGE_FIELD = "per_page_unvalidated"
 
 
-class SegmentTable(tables.Table):
+class DeskTable(tables.Table):
+    """A table configured with ``RequestConfig(request, paginate={"per_page": n})``,
+    whose every order ends on the primary key."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, per_page_field=UNREAD_PER_PAGE_FIELD, **kwargs)
+
+    def paginate(self, *args, **kwargs):
+        # Rows tied on the sorted column must keep one order across pages, which
+        # PostgreSQL does not promise (a LIMIT/OFFSET page may then repeat rows of
+        # another and skip others): the primary key ends every order.
+        queryset = self.data.data
+        order = queryset.query.order_by or queryset.model._meta.ordering
+        self.data.data = queryset.order_by(*order, "pk")
+        return super().paginate(*args, **kwargs)
+
+
+class SegmentTable(DeskTable):
     """Every visible segment. Operators also get a selection box and row actions;
     build it with ``SegmentTable.for_user(queryset, user)``."""
 
@@ -102,8 +96,8 @@ class SegmentTable(tables.Table):
         )
         order_by = ("end_date",)
         attrs = {"class": "data-table", "id": "segments-table"}
-        row_attrs = {"id": lambda record: f"segment-{record.segment_id}"}
         empty_text = "No segments match these filters."
+        template_name = "segments/segment_table.html"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,6 +116,50 @@ class SegmentTable(tables.Table):
             kwargs["exclude"] = ("select", "actions")
         return cls(data, **kwargs)
 
+    def rows_html(self) -> str:
+        """This page's rows, rendered here rather than by django-tables2's per-cell
+        loop (accessor resolution, a signature inspection per render call, attribute
+        dicts per cell): with it, the 25-row partial took about 50 ms; rendered here,
+        17 ms (bench/, 100,000 segments on SQLite). Same cells, same defaults."""
+        columns = [(c.name, c.attrs["td"].as_html(), c.default) for c in self.columns]
+        return mark_safe(  # noqa: S308 - every cell is escaped or made by presentation
+            "".join(
+                self._row_html(row.record, columns, "odd" if i % 2 else "even")
+                for i, row in enumerate(self.page.object_list)
+            )
+        )
+
+    def _row_html(self, record: Segment, columns, parity: str) -> str:
+        cells = []
+        for name, td_attrs, default in columns:
+            cell = self._cell(name, record)
+            cells.append(
+                f"<td {td_attrs}>{conditional_escape(default if cell is None else cell)}</td>"
+            )
+        return f'<tr id="segment-{record.segment_id}" class="{parity}">{"".join(cells)}</tr>'
+
+    def _cell(self, name: str, record: Segment):
+        """One cell's content, or ``None`` for the column's default (an empty value)."""
+        match name:
+            case "select":
+                return self.render_select(record.segment_id)
+            case "name":
+                return self.render_name(record.name, record) if record.name else None
+            case "audience" | "account":
+                related = getattr(record, name)
+                return getattr(self, f"render_{name}")(related.name, record) if related else None
+            case "end_date":
+                return self.render_end_date(record.end_date, record) if record.end_date else None
+            case "review":
+                review = getattr(record, "review", None)
+                return self.render_review(review.get_state_display(), record) if review else None
+            case "pipeline":
+                return self.render_pipeline(record)
+            case "actions":
+                return self.render_actions(record)
+        value = getattr(record, name)
+        return None if value in (None, "") else getattr(self, f"render_{name}")(value)
+
     def render_select(self, value):
         return mark_safe(  # noqa: S308 - an integer id
             f'<input type="checkbox" form="bulk-form" name="selected" value="{int(value)}" '
@@ -129,7 +167,7 @@ class SegmentTable(tables.Table):
         )
 
     def render_review(self, value, record):
-        return presentation.review_badge(record.review.get_state_display(), value)
+        return presentation.review_badge(value, record.review.state)
 
     def render_actions(self, record):
         extend = self.urls["segment-extend"].format(record.segment_id)
@@ -178,7 +216,7 @@ class SegmentTable(tables.Table):
         return presentation.when(value)
 
 
-class AudienceTable(tables.Table):
+class AudienceTable(DeskTable):
     id = tables.Column(verbose_name="ID")
     name = tables.Column()
     type = tables.Column()
@@ -220,7 +258,7 @@ class AudienceTable(tables.Table):
         )
 
 
-class AccountTable(tables.Table):
+class AccountTable(DeskTable):
     name = tables.Column()
     platform_display_name = tables.Column(verbose_name="Platform")
     agency_name = tables.Column(verbose_name="Agency")
@@ -256,7 +294,7 @@ class AccountTable(tables.Table):
         return presentation.when(value)
 
 
-class AuditTable(tables.Table):
+class AuditTable(DeskTable):
     at = tables.Column(verbose_name="When")
     username = tables.Column(verbose_name="Who")
     ip = tables.Column(verbose_name="From")

@@ -1,4 +1,4 @@
-"""Thin views: validate input, call selectors and services, render.
+"""Views that read: validate input, call selectors (and the sync services), render.
 
 Each list view serves the full page and, for an HTMX request, only the
 ``#table`` partial of the same template.
@@ -11,61 +11,43 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
+from django_tables2 import RequestConfig
 
 from segments import presentation, selectors
 from segments.exports import segment_export_rows
-from segments.forms import AudienceFilterForm, ExtendForm, SegmentFilterForm
-from segments.models import Audience, Segment, SegmentCountSnapshot
+from segments.filters import AudienceFilter, SegmentFilter
+from segments.forms import ExtendForm, team_forms
+from segments.navigation import next_url
+from segments.permissions import VIEW
 from segments.remote import RemoteError
+from segments.responses import messages_only, page_or_table
 from segments.services import sync
-from segments.tables import AccountTable, AudienceTable, SegmentTable, configure
-
-VIEW = "segments.view_segment"
+from segments.tables import AccountTable, AudienceTable, SegmentTable
 
 
-def _page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    # htmx restoring a history entry (Back after hx-push-url) swaps in the whole body.
-    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
-        template = f"{template}#table"
-    response = render(request, template, context)
-    # One URL, two bodies: caches, the browser's Back included, must keep them apart.
-    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
-    return response
+def segment_filter_form(data):
+    return SegmentFilter(data, choices=selectors.segment_filter_choices()).form
 
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def overview(request: HttpRequest) -> HttpResponse:
-    figures = selectors.overview_figures()
-    return render(
-        request,
-        "segments/overview.html",
-        {
-            **figures,
-            "queue": selectors.attention_queue()[:15],
-            "queue_count": selectors.attention_queue().count(),
-            "expiring": selectors.expiring_segments()[:10],
-            "problems": selectors.problem_segments().order_by("-total_failed_count")[:10],
-            "sync_states": selectors.sync_states(),
-            "expiring_days": selectors.EXPIRING_DAYS,
-        },
-    )
+    return render(request, "segments/overview.html", selectors.overview())
 
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def segment_list(request: HttpRequest) -> HttpResponse:
-    form = SegmentFilterForm(request.GET, choices=selectors.segment_filter_choices())
-    table = SegmentTable.for_user(selectors.segment_list(filters=form.filters()), request.user)
-    configure(table, request, per_page=form.per_page)
-    return _page(
+    form = segment_filter_form(request.GET)
+    table = SegmentTable.for_user(selectors.segment_list(filters=request.GET), request.user)
+    RequestConfig(request, paginate={"per_page": form.page_size}).configure(table)
+    return page_or_table(
         request,
         "segments/segment_list.html",
         {"form": form, "table": table, "query": request.GET.urlencode()},
@@ -76,8 +58,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def segment_export(request: HttpRequest) -> StreamingHttpResponse:
     """The current filtered view as CSV, streamed row by row."""
-    form = SegmentFilterForm(request.GET, choices=selectors.segment_filter_choices())
-    queryset = selectors.segment_list(filters=form.filters())
+    queryset = selectors.segment_list(filters=request.GET)
 
     class Echo:
         def write(self, value):
@@ -85,26 +66,24 @@ def segment_export(request: HttpRequest) -> StreamingHttpResponse:
 
     writer = csv.writer(Echo())
     rows = (writer.writerow(row) for row in segment_export_rows(queryset))
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    file_time = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="segments-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="segments-{file_time}.csv"'
     return response
 
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
-    segment = get_object_or_404(
-        Segment.objects.select_related("audience", "account"), segment_id=segment_id
-    )
-    history = list(
-        SegmentCountSnapshot.objects.filter(segment_id=segment_id).order_by("-taken_at")[:60]
-    )[::-1]
+    segment = selectors.segment_get(segment_id=segment_id)
+    team = selectors.team_context(segment=segment)
+    history = selectors.segment_count_history(segment_id=segment_id)
     return render(
         request,
         "segments/segment_detail.html",
         {
-            **selectors.team_context(segment=segment),
+            **team,
+            **team_forms(team["review"]),
             "snapshots": history,
             "last_snapshot": history[-1] if history else None,
             "chart": presentation.history_chart(history),
@@ -116,31 +95,33 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def audience_list(request: HttpRequest) -> HttpResponse:
-    form = AudienceFilterForm(request.GET)
-    table = AudienceTable(selectors.audience_list(filters=form.filters()))
-    configure(table, request, per_page=form.per_page)
-    return _page(request, "segments/audience_list.html", {"form": form, "table": table})
+    form = AudienceFilter(request.GET).form
+    table = AudienceTable(selectors.audience_list(filters=request.GET))
+    RequestConfig(request, paginate={"per_page": form.page_size}).configure(table)
+    return page_or_table(request, "segments/audience_list.html", {"form": form, "table": table})
 
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
-    audience = get_object_or_404(Audience, id=audience_id)
+    audience = selectors.audience_get(audience_id=audience_id)
     table = SegmentTable.for_user(
         selectors.segment_list(filters={"audience": audience.id}),
         request.user,
         empty_text="This audience is not active on any platform account yet.",
     )
-    configure(table, request, per_page=50)
-    return _page(request, "segments/audience_detail.html", {"audience": audience, "table": table})
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return page_or_table(
+        request, "segments/audience_detail.html", {"audience": audience, "table": table}
+    )
 
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def account_list(request: HttpRequest) -> HttpResponse:
     table = AccountTable(selectors.account_list())
-    configure(table, request, per_page=50)
-    return _page(request, "segments/account_list.html", {"table": table})
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return page_or_table(request, "segments/account_list.html", {"table": table})
 
 
 @require_POST
@@ -149,9 +130,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
     """Refresh the whole platform, one audience or one segment from the remote."""
     scope = request.POST.get("scope", "all")
     target = request.POST.get("id", "")
-    back = request.POST.get("next") or reverse("overview")
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("overview")
+    back = next_url(request, reverse("overview"))
     try:
         if scope == "segment" and target.isdigit():
             found = sync.segment_refresh(segment_id=int(target))
@@ -181,9 +160,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
             f"({_data_age()}). Try again in a minute; if it keeps failing, check the "
             "platform's status page.",
         )
-        if request.htmx:
-            return render(request, "segments/_messages.html", {"retarget": True})
-        return redirect(back)
+        return messages_only(request) if request.htmx else redirect(back)
     messages.success(request, text)
     if request.htmx:
         return HttpResponseClientRefresh()

@@ -45,7 +45,7 @@ def local_segment(db):
         record_id=555,
         name="Local only",
         platform_id=1,
-        extend=False,
+        auto_extend=False,
         active=True,
         is_recurring=False,
         is_system_generated=False,

@@ -23,7 +23,10 @@ class BulkRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    params = models.JSONField(default=dict, help_text="Days to add, or the new end date.")
+    params = models.JSONField(
+        default=dict,
+        help_text="Days to add or the new end date, and each segment's `updated` as seen.",
+    )
     segment_ids = models.JSONField(default=list)
     total = models.IntegerField(default=0)
     done = models.IntegerField(default=0)

@@ -126,7 +126,9 @@ class Segment(models.Model):
         related_name="segments",
     )
     platform_id = models.IntegerField()
-    extend = models.BooleanField(verbose_name="auto-extend")
+    auto_extend = models.BooleanField(
+        verbose_name="auto-extend", help_text="The platform extends the end date by itself."
+    )
     active = models.BooleanField()
     is_recurring = models.BooleanField(verbose_name="recurring")
     is_system_generated = models.BooleanField(verbose_name="system generated")

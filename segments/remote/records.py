@@ -140,7 +140,7 @@ class Segment(Record):
     segment_ref_id: str | None = remote("segmentRefId", "ident", nullable=True)
     category_id: int | None = remote("categoryId", "int", nullable=True)
     description: str | None = remote("description", "str", nullable=True)
-    extend: bool = remote("extend", "bool")
+    auto_extend: bool = remote("extend", "bool")
     active: bool = remote("active", "bool")
     account_id: int = remote("accountId", "int")
     audience_id: int = remote("audienceId", "int")

@@ -12,12 +12,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from segments import remote
-from segments.models import AuditEvent, BulkRun, Segment
+from segments.models import BulkRun, Segment
 from segments.remote.records import parse_datetime
-from segments.services.actions import Actor, extension_base, segment_delete, segment_extend
+from segments.selectors.bulk import RETRYABLE
+from segments.services.audit import Actor
+from segments.services.end_dates import extension_base
 from segments.services.jobs import job_start
-
-RETRYABLE = (AuditEvent.Outcome.FAILED, AuditEvent.Outcome.CONFLICT)
+from segments.services.platform_writes import segment_delete, segment_extend
 
 
 def bulk_run_create(
@@ -36,6 +37,16 @@ def bulk_run_create(
         total=len(ids),
         retry_of=retry_of,
     )
+
+
+def bulk_run_set_extension(*, run: BulkRun, days: int | None, end_date: datetime | None) -> None:
+    """What an extend run does to each end date, as the operator confirmed it."""
+    run.params = {
+        **run.params,
+        "days": days,
+        "end_date": end_date.isoformat() if end_date else None,
+    }
+    run.save(update_fields=["params"])
 
 
 def bulk_run_start(*, run: BulkRun, actor: Actor) -> bool:
@@ -80,21 +91,6 @@ def _extend_one(run, actor, client, segment_id: int, expected: datetime | None) 
         client=client,
         bulk_run=run,
     )
-
-
-def bulk_run_report(*, run: BulkRun) -> dict:
-    """The run's outcome per segment, grouped, with names from the mirror."""
-    events = list(run.events.order_by("id"))
-    names = dict(
-        Segment.objects.filter(segment_id__in=[e.segment_id for e in events]).values_list(
-            "segment_id", "name"
-        )
-    )
-    groups: dict[str, list] = {outcome: [] for outcome, _ in AuditEvent.Outcome.choices}
-    for event in events:
-        groups[event.outcome].append({"event": event, "name": names.get(event.segment_id, "")})
-    retryable = sum(len(groups[o]) for o in RETRYABLE)
-    return {"groups": groups, "retryable": retryable, "events": len(events)}
 
 
 def bulk_run_retry(*, run: BulkRun, actor: Actor) -> BulkRun:

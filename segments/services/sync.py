@@ -1,24 +1,24 @@
 """Fill the local mirror from the remote, streaming page by page.
 
 Accounts come first, then the audience catalogue (List & Segment API), then
-each changed audience's platform segments (Segment API), each audience
-replaced in its own transaction. An incremental run asks the List API only for
-audiences updated or refreshed after the last successful run's cursor; a full
-run fetches everything and retires what the remote no longer has. Every
-audience the catalogue reports as changed is marked dirty until its segments
-are stored, so a run that failed half-way is resumed by the next one.
+each changed audience's platform segments (Segment API), fetched a few
+audiences ahead by a small thread pool and written whole audiences at a time,
+in batches of about ``WRITE_BATCH`` segments per transaction. An incremental run
+asks the List API only for audiences updated or refreshed after the last
+successful run's cursor; a full run fetches everything and retires what the
+remote no longer has. Every audience the catalogue reports as changed is marked
+dirty until its segments are stored, so a run that failed half-way is resumed
+by the next one.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
-import operator
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 
 from django.db import connection, transaction
@@ -26,18 +26,23 @@ from django.db.models import Q
 from django.utils import timezone
 
 from segments import remote
-from segments.models import (
-    COUNT_FIELDS,
-    Account,
-    Audience,
-    Segment,
-    SegmentCountSnapshot,
-    SyncState,
-)
+from segments.models import Account, Audience, Segment, SyncState
 from segments.remote import AudienceQuery, DateRange, NotFound, RemoteError
 from segments.services.jobs import job_start
-
-logger = logging.getLogger(__name__)
+from segments.services.mirror_store import (
+    audience_segments_replace,
+    audiences_segments_replace,
+    segment_mark_deleted,
+    segment_store,
+)
+from segments.services.sync_state import (
+    stage_begin,
+    stage_failed,
+    stage_progress,
+    stage_succeeded,
+    sync_claim,
+    sync_release,
+)
 
 CATALOGUE_PAGE_SIZE = 100
 # Audiences fetched ahead of the writes, by how many threads, and segments per write.
@@ -46,8 +51,7 @@ FETCH_THREADS = 3
 WRITE_BATCH = 2000
 # Overlap between runs: the remote's clock and ours may differ a little.
 CURSOR_OVERLAP = timedelta(minutes=5)
-# A run that has not reported progress for this long is taken as dead.
-STALE_RUN = timedelta(minutes=30)
+ACCOUNT_COLUMNS = tuple(f.name for f in dataclasses.fields(remote.Account))
 
 Progress = Callable[[str, int, int], None]
 
@@ -73,55 +77,14 @@ class SyncReport:
         return not self.errors
 
 
-# --- mapping records onto mirror rows -----------------------------------------
-
-SEGMENT_COLUMNS = tuple(
-    "record_id" if f.name == "id" else f.name for f in dataclasses.fields(remote.Segment)
-)
-ACCOUNT_COLUMNS = tuple(f.name for f in dataclasses.fields(remote.Account))
-
-
-def _state(source: str) -> SyncState:
-    state, _ = SyncState.objects.get_or_create(source=source)
-    return state
-
-
-def _record_failure(source: str, error: Exception) -> None:
-    now = timezone.now()
-    SyncState.objects.filter(source=source).update(
-        last_error=str(error)[:2000], last_error_at=now, running_since=None
-    )
-    logger.warning("sync of %s failed: %s", source, error)
-
-
-def _record_success(source: str, *, started: datetime, cursor: datetime | None = None) -> None:
-    values = {"last_success_at": timezone.now(), "running_since": None, "last_error": ""}
-    values["last_error_at"] = None
-    if cursor is not None:
-        values["cursor"] = cursor
-    SyncState.objects.filter(source=source).update(**values)
-
-
-def _begin(source: str) -> SyncState:
-    state = _state(source)
-    now = timezone.now()
-    SyncState.objects.filter(pk=state.pk).update(
-        last_attempt_at=now, running_since=now, progress_done=0, progress_total=0
-    )
-    return state
-
-
-# --- the stages ---------------------------------------------------------------
-
-
-def accounts_sync(*, client: remote.SegmentApiClient, full: bool = True) -> int:
+def accounts_sync(*, client: remote.SegmentApiClient) -> int:
     """Replace the mirror's accounts with the remote's list (a small, complete list)."""
-    _begin(SyncState.Source.ACCOUNTS)
+    stage_begin(SyncState.Source.ACCOUNTS)
     started = timezone.now()
     try:
         records = client.platform_accounts()
     except RemoteError as exc:
-        _record_failure(SyncState.Source.ACCOUNTS, exc)
+        stage_failed(SyncState.Source.ACCOUNTS, exc)
         raise
     rows = [
         Account(**{c: getattr(r, c) for c in ACCOUNT_COLUMNS}, synced_at=started) for r in records
@@ -133,7 +96,7 @@ def accounts_sync(*, client: remote.SegmentApiClient, full: bool = True) -> int:
             unique_fields=["id"],
             update_fields=[c for c in ACCOUNT_COLUMNS if c != "id"] + ["synced_at"],
         )
-    _record_success(SyncState.Source.ACCOUNTS, started=started)
+    stage_succeeded(SyncState.Source.ACCOUNTS)
     return len(rows)
 
 
@@ -154,7 +117,7 @@ def catalogue_sync(
     *, client: remote.ListApiClient, full: bool, progress: Progress = _quiet
 ) -> tuple[int, int]:
     """Upsert the catalogue page by page. Returns (audiences seen, audiences retired)."""
-    state = _begin(SyncState.Source.CATALOGUE)
+    state = stage_begin(SyncState.Source.CATALOGUE)
     started = timezone.now()
     since = None if full or state.cursor is None else state.cursor
     seen = 0
@@ -192,123 +155,14 @@ def catalogue_sync(
                 seen += len(rows)
                 progress("catalogue", seen, 0)
     except RemoteError as exc:
-        _record_failure(SyncState.Source.CATALOGUE, exc)
+        stage_failed(SyncState.Source.CATALOGUE, exc)
         raise
     retired = 0
     if full:
         gone = Audience.objects.filter(is_deleted=False, synced_at__lt=started)
         retired = gone.update(is_deleted=True)
-    _record_success(SyncState.Source.CATALOGUE, started=started, cursor=started - CURSOR_OVERLAP)
+    stage_succeeded(SyncState.Source.CATALOGUE, cursor=started - CURSOR_OVERLAP)
     return seen, retired
-
-
-def audience_segments_replace(
-    *, audience_id: int, records: list[remote.Segment], now: datetime | None = None
-) -> tuple[int, int, int]:
-    """Make the mirror's segments of one audience equal to ``records``, atomically."""
-    return audiences_segments_replace(batch=[(audience_id, records)], now=now)
-
-
-def audiences_segments_replace(
-    *, batch: list[tuple[int, list[remote.Segment]]], now: datetime | None = None
-) -> tuple[int, int, int]:
-    """Make the mirror's segments of each audience in ``batch`` equal to its records,
-    all in one transaction (so each audience is replaced whole or not at all).
-
-    Returns (written, retired, snapshots). A count snapshot is stored for every
-    segment whose counts differ from the mirror's previous values. The rows go
-    in with one ``executemany`` upsert: Django's ``bulk_create`` spent most of a
-    100,000-segment sync compiling SQL per field (bench/).
-    """
-    now = now or timezone.now()
-    audience_ids = [audience_id for audience_id, _ in batch]
-    records = [record for _, batch_records in batch for record in batch_records]
-    with transaction.atomic():
-        previous = _previous_counts([r.segment_id for r in records])
-        changed = [r for r in records if previous.get(r.segment_id) != _counts(r)]
-        adapt = _datetime_adapter()
-        stamp = adapt(now)
-        with connection.cursor() as cursor:
-            if records:
-                cursor.executemany(
-                    _upsert_sql(), [_segment_values(r, stamp, adapt) for r in records]
-                )
-            if changed:
-                cursor.executemany(_snapshot_sql(), [_snapshot_values(r, stamp) for r in changed])
-        retired = Segment.objects.filter(
-            audience_id__in=audience_ids, is_deleted=False, synced_at__lt=now
-        ).update(is_deleted=True, deleted_at=now)
-        Audience.objects.filter(id__in=audience_ids).update(
-            segments_synced_at=now, segments_dirty=False
-        )
-    return len(records), retired, len(changed)
-
-
-def _previous_counts(segment_ids: list[int]) -> dict[int, tuple]:
-    counts = {}
-    for start in range(0, len(segment_ids), 900):
-        chunk = segment_ids[start : start + 900]
-        for segment_id, *values in Segment.objects.filter(segment_id__in=chunk).values_list(
-            "segment_id", *COUNT_FIELDS
-        ):
-            counts[segment_id] = tuple(values)
-    return counts
-
-
-_counts = operator.attrgetter(*COUNT_FIELDS)
-
-
-def _datetime_adapter():
-    """How a datetime goes into a query. On SQLite the same text Django writes
-    (naive UTC), made directly: Django's general adapter was a third of a
-    100,000-segment sync's time (bench/)."""
-    if connection.vendor == "sqlite":
-        return lambda value: value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-    return connection.ops.adapt_datetimefield_value
-
-
-def _upsert_sql() -> str:
-    fields = {f.attname: f.column for f in Segment._meta.concrete_fields}
-    columns = [fields[c] for c in (*SEGMENT_COLUMNS, "synced_at", "is_deleted", "deleted_at")]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != "segment_id")
-    return (
-        f"INSERT INTO {quote(Segment._meta.db_table)} ({names}) "  # noqa: S608 - names from the model
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({quote('segment_id')}) DO UPDATE SET {updates}"
-    )
-
-
-def _snapshot_sql() -> str:
-    quote = connection.ops.quote_name
-    columns = ["segment_id", "taken_at", *COUNT_FIELDS]
-    return (
-        f"INSERT INTO {quote(SegmentCountSnapshot._meta.db_table)} "  # noqa: S608 - from the model
-        f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-
-
-_record_values = operator.attrgetter(
-    *("id" if column == "record_id" else column for column in SEGMENT_COLUMNS)
-)
-_DATETIME_POSITIONS = tuple(
-    i for i, f in enumerate(dataclasses.fields(remote.Segment)) if f.metadata["kind"] == "datetime"
-)
-
-
-def _segment_values(record: remote.Segment, now: object, adapt) -> list:
-    """The upsert's parameters; ``now`` comes already adapted."""
-    values = list(_record_values(record))
-    for i in _DATETIME_POSITIONS:
-        if values[i] is not None:
-            values[i] = adapt(values[i])
-    values += (now, False, None)
-    return values
-
-
-def _snapshot_values(record: remote.Segment, now: object) -> tuple:
-    return (record.segment_id, now, *_counts(record))
 
 
 def dirty_audiences():
@@ -348,12 +202,12 @@ def segments_sync(
 ) -> tuple[int, int, int, int]:
     """Fetch the segments of every dirty audience (every audience on a full run),
     writing whole audiences in batches of about ``WRITE_BATCH`` segments."""
-    _begin(SyncState.Source.SEGMENTS)
+    source = SyncState.Source.SEGMENTS
+    stage_begin(source)
     started = timezone.now()
     audiences = Audience.objects.filter(is_deleted=False) if full else dirty_audiences()
     audience_ids = list(audiences.order_by("id").values_list("id", flat=True))
-    state = SyncState.objects.filter(source=SyncState.Source.SEGMENTS)
-    state.update(progress_total=len(audience_ids))
+    stage_progress(source, total=len(audience_ids))
     totals = [0, 0, 0]
     batch: list[tuple[int, list[remote.Segment]]] = []
 
@@ -361,7 +215,7 @@ def segments_sync(
         for i, n in enumerate(audiences_segments_replace(batch=batch)):
             totals[i] += n
         batch.clear()
-        state.update(progress_done=done)
+        stage_progress(source, done=done)
 
     done = 0
     try:
@@ -372,7 +226,7 @@ def segments_sync(
             progress("segments", done, len(audience_ids))
     except RemoteError as exc:
         flush(done)  # the audiences fetched whole before the failure are kept
-        _record_failure(SyncState.Source.SEGMENTS, exc)
+        stage_failed(source, exc)
         raise
     flush(done)
     written, retired, snapshots = totals
@@ -382,7 +236,7 @@ def segments_sync(
             .filter(Q(audience__isnull=True) | Q(audience__is_deleted=True))
             .update(is_deleted=True, deleted_at=started)
         )
-    _record_success(SyncState.Source.SEGMENTS, started=started)
+    stage_succeeded(source)
     return len(audience_ids), written, retired, snapshots
 
 
@@ -429,24 +283,9 @@ def segment_refresh(*, segment_id: int) -> Segment | None:
         try:
             record = client.segment(segment_id=segment_id)
         except NotFound:
-            Segment.objects.filter(segment_id=segment_id, is_deleted=False).update(
-                is_deleted=True, deleted_at=now
-            )
+            segment_mark_deleted(segment_id=segment_id, at=now)
             return None
     return segment_store(record=record, now=now)
-
-
-def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Segment:
-    """Write one segment as the remote confirmed it; snapshot its counts if they changed."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        previous = _previous_counts([record.segment_id]).get(record.segment_id)
-        adapt = _datetime_adapter()
-        with connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(), _segment_values(record, adapt(now), adapt))
-            if previous != _counts(record):
-                cursor.execute(_snapshot_sql(), _snapshot_values(record, adapt(now)))
-    return Segment.objects.select_related("audience", "account").get(segment_id=record.segment_id)
 
 
 def sync_start(*, full: bool = False) -> SyncReport | None:
@@ -455,22 +294,16 @@ def sync_start(*, full: bool = False) -> SyncReport | None:
     Returns the report of an inline run, or ``None`` when the run went to the
     background or another one is already running.
     """
-    with transaction.atomic():
-        state, _ = SyncState.objects.select_for_update().get_or_create(
-            source=SyncState.Source.SEGMENTS
-        )
-        if state.running_since and timezone.now() - state.running_since < STALE_RUN:
-            return None
-        state.running_since = timezone.now()
-        state.save(update_fields=["running_since"])
+    if not sync_claim():
+        return None
     reports: list[SyncReport] = []
-    if job_start(_sync_and_keep, full=full, reports=reports):
+    if job_start(_sync_and_release, full=full, reports=reports):
         return None
     return reports[0]
 
 
-def _sync_and_keep(*, full: bool, reports: list) -> None:
+def _sync_and_release(*, full: bool, reports: list) -> None:
     try:
         reports.append(sync_run(full=full))
     finally:
-        SyncState.objects.filter(source=SyncState.Source.SEGMENTS).update(running_since=None)
+        sync_release()

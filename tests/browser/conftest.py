@@ -209,8 +209,6 @@ def _restore_migrated_state(migrated: dict[str, str]) -> None:
 def mirror(live_server, remote_settings, fresh_sandbox, _migrated_state):
     """The sandbox's seeded data, synced into the (transactional) test database."""
     _restore_migrated_state(_migrated_state)
-    # Refreshes run inline, so a failing platform answers the request that asked.
-    remote_settings.SYNC_IN_BACKGROUND = False
     # The real login page, without a second or so of PBKDF2 per user and login.
     remote_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     report = sync_run(full=True)

@@ -1,0 +1,333 @@
+"""The tables' filters as django-filter ``FilterSet``s, used inside the selectors
+(``SegmentFilter(data, queryset).qs``); their forms are the pages' filter forms.
+
+Every value comes from the URL, so every value is validated: an invalid one is
+reported on the form ("Some filters were ignored") and left out of the query,
+while the valid ones still apply. Dates are days in the operator's zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from segments.models import Audience, AuditEvent, Review, Segment
+from segments.widgets import DateInput, DateTimeLocalInput
+
+PER_PAGE_CHOICES = [(25, "25"), (50, "50"), (100, "100")]
+DEFAULT_PER_PAGE = 25
+EXPIRING_DAYS = 7
+TRI_STATE = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+CONDITIONS = [("", "Any time"), ("gt", "after"), ("lt", "before"), ("eq", "on"), ("bt", "between")]
+RANGE_ORDER_ERROR = "The end of the range must not be before its start."
+
+
+def day_start(day, tz) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+class IntegerFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class CheckboxFilter(django_filters.Filter):
+    field_class = forms.BooleanField
+
+
+class TriStateFilter(django_filters.TypedChoiceFilter):
+    """Any / yes / no over a boolean column."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=TRI_STATE, coerce=lambda v: v == "yes", empty_value=None, **kwargs)
+
+
+class TableFilterForm(forms.Form):
+    """A filter form that also carries the table's page size (not a filter)."""
+
+    per_page = forms.TypedChoiceField(
+        choices=PER_PAGE_CHOICES,
+        coerce=int,
+        empty_value=DEFAULT_PER_PAGE,
+        required=False,
+        label="Rows",
+    )
+
+    def valid_values(self) -> dict[str, Any]:
+        """The cleaned values of the valid fields only."""
+        self.is_valid()
+        return self.cleaned_data
+
+    @property
+    def page_size(self) -> int:
+        """The valid ``per_page``, else the default."""
+        return self.valid_values().get("per_page") or DEFAULT_PER_PAGE
+
+    @property
+    def active_count(self) -> int:
+        return sum(
+            1
+            for name, value in self.valid_values().items()
+            if name != "per_page" and value not in (None, "", False)
+        )
+
+
+class TableFilterSet(django_filters.FilterSet):
+    """Applies each valid filter; the form's other fields (page size, the parts of a
+    date range) are read by the filter methods that need them."""
+
+    class Meta:
+        form = TableFilterForm
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        cleaned = self.form.cleaned_data
+        for name, filter_ in self.filters.items():
+            if name in cleaned:
+                queryset = filter_.filter(queryset, cleaned[name])
+        return queryset
+
+    def value(self, name: str):
+        return self.form.cleaned_data.get(name)
+
+
+# --- segments -------------------------------------------------------------------
+
+
+class SegmentFilterForm(TableFilterForm):
+    within_days = forms.IntegerField(required=False, min_value=1, max_value=3650, label="N days")
+    end_from = forms.DateField(required=False, label="From", widget=DateInput)
+    end_to = forms.DateField(required=False, label="To", widget=DateInput)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("end_from"), data.get("end_to")
+        if start and end and start > end:
+            self.add_error("end_to", RANGE_ORDER_ERROR)
+        return data
+
+
+class SegmentFilter(TableFilterSet):
+    """Filters of the segments table. ``choices`` (from the mirror) lists the
+    accounts, platforms, statuses and countries there are to choose from."""
+
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Name, segment id or ref id", "type": "search"}
+        ),
+    )
+    audience = IntegerFilter(field_name="audience_id", min_value=1, label="Audience id")
+    account = django_filters.TypedChoiceFilter(
+        field_name="account_id", coerce=int, empty_value=None, label="Account"
+    )
+    platform = django_filters.TypedChoiceFilter(
+        field_name="platform_id", coerce=int, empty_value=None, label="Platform"
+    )
+    status = django_filters.TypedChoiceFilter(label="Status")
+    country = django_filters.TypedChoiceFilter(coerce=int, empty_value=None, label="Country")
+    active = TriStateFilter(label="Active")
+    is_recurring = TriStateFilter(label="Recurring")
+    extend = TriStateFilter(field_name="auto_extend", label="Auto-extend")
+    is_system_generated = TriStateFilter(label="System generated")
+    ends = django_filters.TypedChoiceFilter(
+        method="filter_ends",
+        label="End date",
+        choices=[
+            ("", "Any"),
+            ("expired", "Expired"),
+            ("within", "Ends within N days"),
+            ("between", "Ends between"),
+        ],
+    )
+    problems = CheckboxFilter(method="filter_problems", label="Has failed or no-data items")
+    review = django_filters.TypedChoiceFilter(
+        method="filter_review",
+        label="Review",
+        choices=[("", "Any review state"), ("none", "Not reviewed"), *Review.State.choices],
+    )
+
+    class Meta:
+        model = Segment
+        fields = ()
+        form = SegmentFilterForm
+
+    def __init__(self, data=None, queryset=None, *, choices: dict, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        for name, anything in (
+            ("account", "Any account"),
+            ("platform", "Any platform"),
+            ("status", "Any status"),
+            ("country", "Any country"),
+        ):
+            self.filters[name].extra["choices"] = [("", anything), *choices[name]]
+
+    def search(self, queryset, name, value):
+        match = Q(name__icontains=value) | Q(segment_ref_id__iexact=value)
+        if value.isdigit():
+            match |= Q(segment_id=int(value))
+        return queryset.filter(match)
+
+    def filter_ends(self, queryset, name, value):
+        now = timezone.now()
+        if value == "expired":
+            return queryset.filter(end_date__lt=now)
+        if value == "within":
+            days = self.value("within_days") or EXPIRING_DAYS
+            return queryset.filter(end_date__gte=now, end_date__lte=now + timedelta(days=days))
+        tz = timezone.get_current_timezone()
+        if start := self.value("end_from"):
+            queryset = queryset.filter(end_date__gte=day_start(start, tz))
+        if end := self.value("end_to"):
+            queryset = queryset.filter(end_date__lt=day_start(end + timedelta(days=1), tz))
+        return queryset
+
+    def filter_problems(self, queryset, name, value):
+        return queryset.with_problems() if value else queryset
+
+    def filter_review(self, queryset, name, value):
+        if value == "none":
+            return queryset.filter(review__isnull=True)
+        return queryset.filter(review__state=value)
+
+
+# --- audiences ------------------------------------------------------------------
+
+
+class AudienceIdsField(forms.CharField):
+    """Audience ids separated by commas (or semicolons)."""
+
+    def clean(self, value) -> list[int]:
+        ids = []
+        for part in super().clean(value).replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                raise forms.ValidationError(
+                    f"“{part[:20]}” is not an audience id: use whole numbers separated by commas."
+                )
+            ids.append(int(part))
+        return ids
+
+
+class AudienceIdsFilter(django_filters.Filter):
+    field_class = AudienceIdsField
+
+
+class AudienceFilterForm(TableFilterForm):
+    """The catalogue's date conditions: after, before, on (a day), between (inclusive)."""
+
+    updated_value = forms.DateTimeField(required=False, label="Date", widget=DateTimeLocalInput)
+    updated_from = forms.DateTimeField(required=False, label="From", widget=DateTimeLocalInput)
+    updated_to = forms.DateTimeField(required=False, label="To", widget=DateTimeLocalInput)
+    refreshed_value = forms.DateTimeField(required=False, label="Date", widget=DateTimeLocalInput)
+    refreshed_from = forms.DateTimeField(required=False, label="From", widget=DateTimeLocalInput)
+    refreshed_to = forms.DateTimeField(required=False, label="To", widget=DateTimeLocalInput)
+
+    def clean(self):
+        data = super().clean()
+        # A condition chosen before its dates is not an error yet: it filters nothing.
+        for prefix in ("updated", "refreshed"):
+            if data.get(f"{prefix}_condition") != "bt":
+                continue
+            lower, upper = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
+            if bool(lower) != bool(upper):
+                missing = f"{prefix}_to" if lower else f"{prefix}_from"
+                self.add_error(missing, "“Between” needs both dates.")
+            if lower and upper and lower > upper:
+                self.add_error(f"{prefix}_to", RANGE_ORDER_ERROR)
+        return data
+
+
+class AudienceFilter(TableFilterSet):
+    """Filters of the catalogue, with the List API's meanings (``bt`` inclusive,
+    ``eq`` the same day)."""
+
+    q = django_filters.CharFilter(
+        field_name="name",
+        lookup_expr="icontains",
+        label="Name",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "Name contains", "type": "search"}),
+    )
+    type = django_filters.TypedChoiceFilter(
+        label="Type",
+        choices=[("", "Lists and segments"), ("list", "Lists"), ("segment", "Segments")],
+    )
+    ids = AudienceIdsFilter(
+        field_name="id",
+        lookup_expr="in",
+        label="Audience ids",
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. 1001, 1002"}),
+    )
+    updated_condition = django_filters.TypedChoiceFilter(
+        method="filter_date_condition", choices=CONDITIONS, label="Last updated"
+    )
+    refreshed_condition = django_filters.TypedChoiceFilter(
+        method="filter_date_condition", choices=CONDITIONS, label="Last refreshed"
+    )
+
+    class Meta:
+        model = Audience
+        fields = ()
+        form = AudienceFilterForm
+
+    COLUMNS = {"updated_condition": "last_updated", "refreshed_condition": "last_refreshed"}
+
+    def filter_date_condition(self, queryset, name, condition):
+        column = self.COLUMNS[name]
+        prefix = name.removesuffix("_condition")
+        value, lower, upper = (self.value(f"{prefix}_{k}") for k in ("value", "from", "to"))
+        if condition == "gt" and value:
+            return queryset.filter(**{f"{column}__gt": value})
+        if condition == "lt" and value:
+            return queryset.filter(**{f"{column}__lt": value})
+        if condition == "eq" and value:
+            tz = timezone.get_current_timezone()
+            start = value.astimezone(tz).date()
+            return queryset.filter(
+                **{
+                    f"{column}__gte": day_start(start, tz),
+                    f"{column}__lt": day_start(start + timedelta(days=1), tz),
+                }
+            )
+        if condition == "bt" and lower and upper:
+            return queryset.filter(**{f"{column}__gte": lower, f"{column}__lte": upper})
+        return queryset
+
+
+# --- activity -------------------------------------------------------------------
+
+
+class ActivityFilter(TableFilterSet):
+    user = django_filters.CharFilter(
+        field_name="username", lookup_expr="iexact", max_length=150, label="User"
+    )
+    action = django_filters.TypedChoiceFilter(
+        label="Action", choices=[("", "Any action"), *AuditEvent.Action.choices]
+    )
+    outcome = django_filters.TypedChoiceFilter(
+        label="Outcome", choices=[("", "Any outcome"), *AuditEvent.Outcome.choices]
+    )
+    segment = IntegerFilter(field_name="segment_id", min_value=1, label="Segment id")
+    date_from = django_filters.DateFilter(method="filter_from", label="From", widget=DateInput)
+    date_to = django_filters.DateFilter(method="filter_to", label="To", widget=DateInput)
+
+    class Meta:
+        model = AuditEvent
+        fields = ()
+        form = TableFilterForm
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(at__gte=day_start(value, timezone.get_current_timezone()))
+
+    def filter_to(self, queryset, name, value):
+        tz = timezone.get_current_timezone()
+        return queryset.filter(at__lt=day_start(value + timedelta(days=1), tz))

@@ -1,0 +1,51 @@
+"""Business logic that reads: querysets and data for the views, one module per subject."""
+
+from segments.selectors.activity import activity_list, team_context
+from segments.selectors.audiences import (
+    account_choices,
+    account_list,
+    audience_get,
+    audience_list,
+)
+from segments.selectors.bulk import bulk_run_get, bulk_run_report, bulk_run_sample
+from segments.selectors.overview import (
+    attention_queue,
+    expiring_segments,
+    overview,
+    overview_figures,
+    problem_segments,
+)
+from segments.selectors.segments import (
+    segment_count_history,
+    segment_filter_choices,
+    segment_get,
+    segment_ids_matching,
+    segment_ids_visible,
+    segment_list,
+)
+from segments.selectors.sync import sync_banner, sync_states
+
+__all__ = [
+    "account_choices",
+    "account_list",
+    "activity_list",
+    "attention_queue",
+    "audience_get",
+    "audience_list",
+    "bulk_run_get",
+    "bulk_run_report",
+    "bulk_run_sample",
+    "expiring_segments",
+    "overview",
+    "overview_figures",
+    "problem_segments",
+    "segment_count_history",
+    "segment_filter_choices",
+    "segment_get",
+    "segment_ids_matching",
+    "segment_ids_visible",
+    "segment_list",
+    "sync_banner",
+    "sync_states",
+    "team_context",
+]

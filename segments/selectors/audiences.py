@@ -1,0 +1,36 @@
+"""Reads of the audience catalogue and the platform accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from segments.filters import AudienceFilter
+from segments.models import Account, Audience
+
+
+def audience_list(*, filters: Any = None) -> QuerySet[Audience]:
+    """Catalogue rows matching ``filters`` (the URL's query), with their segment counts."""
+    queryset = Audience.objects.filter(is_deleted=False).annotate(
+        segment_count=Count("segments", filter=Q(segments__is_deleted=False))
+    )
+    return AudienceFilter(filters or {}, queryset).qs
+
+
+def audience_get(*, audience_id: int, active: bool = False) -> Audience:
+    """One audience; 404 if unknown (or retired from the catalogue, if ``active``)."""
+    conditions = {"is_deleted": False} if active else {}
+    return get_object_or_404(Audience, id=audience_id, **conditions)
+
+
+def account_list() -> QuerySet[Account]:
+    return Account.objects.annotate(
+        segment_count=Count("segments", filter=Q(segments__is_deleted=False))
+    )
+
+
+def account_choices() -> list[tuple[int, str]]:
+    """Every platform account as (id, label), for a choice of account."""
+    return [(account.id, str(account)) for account in Account.objects.all()]

@@ -1,0 +1,44 @@
+"""The team's own layer on a segment: its review state and notes, each audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from segments.models import AuditEvent, Note, Review
+from segments.services.audit import Actor, audit_record
+
+
+def review_set(*, actor: Actor, segment_id: int, state: str) -> Review:
+    with transaction.atomic():
+        previous = (
+            Review.objects.filter(segment_id=segment_id).values_list("state", flat=True).first()
+        )
+        review, _ = Review.objects.update_or_create(
+            segment_id=segment_id,
+            defaults={"state": state, "set_by": actor.user, "set_at": timezone.now()},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.REVIEW,
+            outcome=AuditEvent.Outcome.DONE,
+            segment_id=segment_id,
+            before={"review": Review.State(previous).label if previous else None},
+            after={"review": Review.State(state).label},
+            message=f"Review state set to {review.get_state_display()}.",
+        )
+    return review
+
+
+def note_add(*, actor: Actor, segment_id: int, text: str) -> Note:
+    with transaction.atomic():
+        note = Note.objects.create(segment_id=segment_id, author=actor.user, text=text)
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.NOTE,
+            outcome=AuditEvent.Outcome.DONE,
+            segment_id=segment_id,
+            after={"note": text[:500]},
+            message="Note added.",
+        )
+    return note

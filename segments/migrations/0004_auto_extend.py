@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("segments", "0002_roles"),
+        ("segments", "0003_expiry_policies_undo_saved_views"),
     ]
 
     operations = [

@@ -26,6 +26,29 @@ def env_float(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def cache_from_url(url: str) -> dict:
+    """``locmem://``, ``redis://host:port/db`` (or ``rediss://``), ``db://table``
+    or ``dummy://`` as one entry of Django's ``CACHES``."""
+    scheme, _, rest = url.partition("://")
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest or "dashboard_cache",
+        }
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+    raise ValueError(f"CACHE_URL: unknown scheme {scheme!r} (locmem, redis, rediss, db, dummy)")
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = [
@@ -43,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tables2",
+    "django_tasks_db",
+    "crontask",
     "segments",
 ]
 
@@ -131,6 +156,24 @@ SECURE_CSP = {
 
 BACKGROUND_JOBS = env_bool("BACKGROUND_JOBS", True)
 
+# Shared by every process in production (Redis); one process's memory for make run.
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Long work (syncs, bulk runs, housekeeping) goes through django.tasks into the
+# database; ``manage.py worker`` processes run it (README: "Production").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The scheduler (``manage.py crontask``): an incremental sync every N minutes
+# (0: none), a full one daily at HH:MM in TIME_ZONE ("" : none).
+SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 10)
+SYNC_FULL_AT = os.environ.get("SYNC_FULL_AT", "03:00")
+# Test only: the incremental interval in seconds, overriding the minutes.
+SYNC_INTERVAL_TEST_SECONDS = env_int("SYNC_INTERVAL_TEST_SECONDS", 0)
+# A sync whose heartbeat is older than this is taken as dead and its lock taken over.
+SYNC_LOCK_TIMEOUT = env_float("SYNC_LOCK_TIMEOUT", 90.0)
+# Finished task records, used form tokens and count snapshots are kept this long.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 180)
+
 DJANGO_TABLES2_TEMPLATE = "segments/htmx_table.html"
 
 # The remote audience platform. See README.md for the meaning of each value.
@@ -154,5 +197,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "sandbox": {"level": "WARNING"}},
+    "loggers": {
+        "urllib3": {"level": "WARNING"},
+        "sandbox": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
+    },
 }

@@ -20,10 +20,39 @@ FAST = TransportConfig(
 )
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, a test database in a file (not pytest-django's in-memory one), so
+    that the worker and web processes of tests/processes/ share it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Test users need no costly key stretching."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run inline where the queue is not what a test is about; the
+    multi-process tests (tests/processes/) use the database queue and real workers."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def fresh_remote_clients():
+    """Each test starts with no shared remote client (and so logs in afresh)."""
+    from segments import remote
+
+    remote.clients_reset()
+    yield
+    remote.clients_reset()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from segments.models.audit import AuditEvent
 from segments.models.bulk import BULK_RUN_SILENCE, BulkRun
 from segments.models.deletes import ScheduledDelete
+from segments.models.leases import Lease, WorkerBeat
 from segments.models.mirror import (
     COUNT_FIELDS,
     Account,
@@ -27,6 +28,7 @@ __all__ = [
     "BulkRun",
     "ExpiryPolicy",
     "ExpiryPolicyEdit",
+    "Lease",
     "Note",
     "PagedByKeysQuerySet",
     "PolicyRun",
@@ -40,4 +42,5 @@ __all__ = [
     "SubmissionToken",
     "SyncState",
     "ViewPreference",
+    "WorkerBeat",
 ]

@@ -1,6 +1,10 @@
 """Clients of the remote audience platform: one per API, typed records out,
-one error hierarchy. ``segment_api()`` and ``list_api()`` build them from
-settings; everything else in the project goes through them."""
+one error hierarchy. ``segment_api()`` and ``list_api()`` hand out this
+process's client of each API (one pooled session, one login, shared by the
+request threads and the tasks); everything else in the project goes through them."""
+
+import threading
+from contextlib import AbstractContextManager, nullcontext
 
 from django.conf import settings
 
@@ -39,13 +43,32 @@ __all__ = [
     "TransportConfig",
     "Unavailable",
     "ValidationError",
+    "clients_reset",
     "list_api",
     "segment_api",
 ]
 
 
-def segment_api() -> SegmentApiClient:
-    remote = settings.REMOTE
+_clients: dict[str, tuple[tuple, object]] = {}
+_clients_lock = threading.Lock()
+
+
+def _shared(kind: str, build):
+    """This process's client of ``kind``, built again only when the settings change
+    (tests point them elsewhere); the replaced client's session is closed."""
+    key = tuple(sorted(settings.REMOTE.items()))
+    with _clients_lock:
+        current = _clients.get(kind)
+        if current is not None and current[0] == key:
+            return current[1]
+        client = build(settings.REMOTE)
+        _clients[kind] = (key, client)
+    if current is not None:
+        current[1].close()
+    return client
+
+
+def _build_segment_api(remote: dict) -> SegmentApiClient:
     return SegmentApiClient(
         remote["SEGMENT_API_URL"],
         username=remote["SEGMENT_API_USERNAME"],
@@ -55,10 +78,28 @@ def segment_api() -> SegmentApiClient:
     )
 
 
-def list_api() -> ListApiClient:
-    remote = settings.REMOTE
+def _build_list_api(remote: dict) -> ListApiClient:
     return ListApiClient(
         remote["LIST_API_URL"],
         api_key=remote["LIST_API_KEY"],
         config=TransportConfig.from_settings(remote),
     )
+
+
+def segment_api() -> AbstractContextManager[SegmentApiClient]:
+    """``with segment_api() as client``: the process's Segment API client (left open)."""
+    return nullcontext(_shared("segment_api", _build_segment_api))
+
+
+def list_api() -> AbstractContextManager[ListApiClient]:
+    """``with list_api() as client``: the process's List API client (left open)."""
+    return nullcontext(_shared("list_api", _build_list_api))
+
+
+def clients_reset() -> None:
+    """Close this process's clients; the next use builds (and logs in) afresh."""
+    with _clients_lock:
+        dropped = [client for _, client in _clients.values()]
+        _clients.clear()
+    for client in dropped:
+        client.close()

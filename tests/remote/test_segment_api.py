@@ -154,3 +154,20 @@ def test_activate_audience_creates_a_platform_segment(segment_client, list_clien
     assert segment.platform_id == account.platform_id
     listed = segment_client.segments_of_audience(audience_id=audience_id)
     assert segment.segment_id in {s.segment_id for s in listed}
+
+
+@pytest.mark.django_db
+def test_one_client_and_one_login_per_process_reused_by_every_action(remote_settings, sandbox):
+    from segments import remote
+
+    sandbox.requests.clear()
+    with remote.segment_api() as first:
+        first.platform_accounts()
+    with remote.segment_api() as second:
+        second.platform_accounts()
+    assert first is second
+    assert sandbox.requests.count("login") == 1
+    sandbox.store.expire_sessions()  # the platform forgets the session: log in again, once
+    with remote.segment_api() as third:
+        third.platform_accounts()
+    assert sandbox.requests.count("login") == 2

@@ -1,11 +1,12 @@
-"""``python manage.py sync [--full]``: fill the mirror from the remote, with progress."""
+"""``python manage.py sync [--full]``: fill the mirror from the remote, with progress,
+under the same lock as the schedule and the UI's Refresh."""
 
 import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from segments.services.sync import sync_run
+from segments.services.sync_lock import sync_exclusive, sync_running
 
 
 class Command(BaseCommand):
@@ -34,7 +35,10 @@ class Command(BaseCommand):
             if not interactive:
                 self.stdout.write("")
 
-        report = sync_run(full=full, progress=progress)
+        report = sync_exclusive(full=full, progress=progress)
+        if report is None:
+            running = sync_running()
+            raise CommandError(f"{running or 'Another sync is running.'} Nothing was started.")
         self.stdout.write("")
         elapsed = time.monotonic() - started
         self.stdout.write(

@@ -1,0 +1,101 @@
+"""Long work as Django tasks (``django.tasks``), run by ``manage.py db_worker``
+processes, and the schedule that ``manage.py crontask`` keeps.
+
+A task's arguments and return value are JSON: ids and flags in, a small
+summary out. Progress goes to the database (``SyncState``, ``BulkRun``) where
+every web process reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from crontask import cron
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.tasks import task
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from segments.models import SegmentCountSnapshot, SubmissionToken
+from segments.services.bulk import bulk_run_execute
+from segments.services.sync_lock import sync_exclusive, sync_running
+
+logger = logging.getLogger(__name__)
+
+
+@task
+def sync_platform(*, full: bool = False) -> dict:
+    """One sync of the whole platform (incremental unless ``full``), unless one is
+    running already: then ``{"already_running": "…"}``."""
+    report = sync_exclusive(full=full)
+    if report is None:
+        return {"already_running": str(sync_running() or "Another sync is running.")}
+    if not report.ok:
+        logger.warning("sync failed: %s", "; ".join(report.errors))
+    return dataclasses.asdict(report)
+
+
+@task
+def bulk_run(*, run_id: int, ip: str | None = None) -> None:
+    """Execute a confirmed bulk run."""
+    bulk_run_execute(run_id=run_id, ip=ip)
+
+
+@task
+def housekeeping() -> dict[str, int]:
+    """Delete what is past its use: expired sessions, and form tokens, finished
+    task records and count snapshots older than ``RETENTION_DAYS``."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
+    deleted = {
+        "sessions": Session.objects.filter(expire_date__lt=now).delete()[0],
+        "form_tokens": SubmissionToken.objects.filter(used_at__lt=cutoff).delete()[0],
+        "task_results": DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()[0],
+        "count_snapshots": SegmentCountSnapshot.objects.filter(taken_at__lt=cutoff).delete()[0],
+    }
+    logger.info("housekeeping: %s", deleted)
+    return deleted
+
+
+# --- the schedule (registered with crontask's scheduler; only its process runs it) ---
+
+
+def full_sync_trigger() -> CronTrigger | None:
+    """Daily at ``SYNC_FULL_AT`` (HH:MM in the dashboard's zone); None when empty."""
+    if not settings.SYNC_FULL_AT:
+        return None
+    hour, _, minute = settings.SYNC_FULL_AT.partition(":")
+    return CronTrigger(hour=int(hour), minute=int(minute or 0), timezone=settings.TIME_ZONE)
+
+
+def incremental_sync_trigger() -> IntervalTrigger | None:
+    seconds = settings.SYNC_INTERVAL_TEST_SECONDS or settings.SYNC_INTERVAL_MINUTES * 60
+    return IntervalTrigger(seconds=seconds) if seconds > 0 else None
+
+
+@task
+def sync_incremental() -> dict:
+    return sync_platform.call(full=False)
+
+
+@task
+def sync_full() -> dict:
+    return sync_platform.call(full=True)
+
+
+def _schedule() -> None:
+    for trigger, scheduled in (
+        (incremental_sync_trigger(), sync_incremental),
+        (full_sync_trigger(), sync_full),
+        (CronTrigger(hour=4, minute=30, timezone=settings.TIME_ZONE), housekeeping),
+    ):
+        if trigger is not None:
+            cron(trigger, sentry_monitor_config=None)(scheduled)
+
+
+_schedule()

@@ -1,0 +1,77 @@
+"""The sync lock: one sync at a time, a dead holder's lock taken over after its timeout."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from segments import tasks
+from segments.models import Lease, SyncState
+from segments.services.leases import lease_acquire, lease_beat, lease_current, lease_release
+from segments.services.sync_lock import SYNC_LEASE, sync_exclusive, sync_running
+
+TIMEOUT = timedelta(seconds=60)
+
+
+@pytest.mark.django_db
+def test_a_lease_is_held_by_one_holder_until_released():
+    assert lease_acquire(name="x", holder="a", timeout=TIMEOUT)
+    assert not lease_acquire(name="x", holder="b", timeout=TIMEOUT)
+    assert lease_beat(name="x", holder="a")
+    assert not lease_beat(name="x", holder="b")
+    lease_release(name="x", holder="b")  # not b's: nothing happens
+    assert lease_current(name="x", timeout=TIMEOUT).holder == "a"
+    lease_release(name="x", holder="a")
+    assert lease_current(name="x", timeout=TIMEOUT) is None
+    assert lease_acquire(name="x", holder="b", timeout=TIMEOUT)
+
+
+@pytest.mark.django_db
+def test_a_lease_whose_heartbeat_stopped_is_taken_over_after_the_timeout():
+    assert lease_acquire(name="x", holder="dead", timeout=TIMEOUT)
+    Lease.objects.filter(name="x").update(heartbeat_at=timezone.now() - TIMEOUT / 2)
+    assert not lease_acquire(name="x", holder="new", timeout=TIMEOUT)
+    Lease.objects.filter(name="x").update(heartbeat_at=timezone.now() - TIMEOUT * 1.1)
+    assert lease_current(name="x", timeout=TIMEOUT) is None
+    assert lease_acquire(name="x", holder="new", timeout=TIMEOUT)
+    assert not lease_beat(name="x", holder="dead")  # the old holder learns it lost it
+
+
+def _held_elsewhere(done: int = 7, total: int = 60) -> None:
+    lease_acquire(name=SYNC_LEASE, holder="another-host:1:abc", timeout=TIMEOUT)
+    SyncState.objects.update_or_create(
+        source=SyncState.Source.SEGMENTS, defaults={"progress_done": done, "progress_total": total}
+    )
+
+
+@pytest.mark.django_db
+def test_every_way_to_sync_answers_already_running_while_one_runs(remote_settings, sandbox):
+    _held_elsewhere()
+    sandbox.requests.clear()
+
+    assert sync_exclusive(full=True) is None
+    with pytest.raises(CommandError, match=r"already running \(7 of 60 audiences\)"):
+        call_command("sync", full=True)
+    result = tasks.sync_platform.enqueue(full=False)
+    assert result.return_value == {
+        "already_running": "A sync of the whole platform is already running (7 of 60 audiences)."
+    }
+    assert sandbox.requests.counts() == {}  # nothing was asked of the platform
+    assert sync_running().done == 7
+
+
+@pytest.mark.django_db
+def test_a_dead_syncs_lock_is_taken_over_and_released_after(remote_settings, fresh_sandbox):
+    _held_elsewhere()
+    Lease.objects.filter(name=SYNC_LEASE).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=remote_settings.SYNC_LOCK_TIMEOUT + 1)
+    )
+    report = sync_exclusive(full=True)
+    assert report is not None
+    assert report.ok
+    assert Lease.objects.get(name=SYNC_LEASE).holder == ""
+    assert sync_running() is None

@@ -182,7 +182,9 @@ def test_bulk_extend_of_a_filter_with_one_failure_then_retry(operator_page: Page
     sandbox.requests.clear()
     box.get_by_role("button", name=f"Extend {total}").click()
 
-    expect(page).to_have_url(re.compile(rf"/bulk/{run.pk}/$"))
+    # The whole run executes inside the confirmation (tests run tasks inline):
+    # give a loaded machine time for its writes.
+    expect(page).to_have_url(re.compile(rf"/bulk/{run.pk}/$"), timeout=60_000)
     status = page.locator("#run-status")
     expect(status.get_by_role("heading", level=2)).to_have_text(
         f"Finished: {total - 1} done, 1 failed"

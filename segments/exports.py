@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from segments.models import Segment
+from segments.models import COUNT_FIELDS, Segment
 
 SEGMENT_EXPORT_COLUMNS = (
     ("segment_id", "segment_id"),
@@ -27,14 +27,7 @@ SEGMENT_EXPORT_COLUMNS = (
     ("system_generated", "is_system_generated"),
     ("start_date_utc", "start_date"),
     ("end_date_utc", "end_date"),
-    ("total_log_count", "total_log_count"),
-    ("total_ready_count", "total_ready_count"),
-    ("total_processing_count", "total_processing_count"),
-    ("total_pending_count", "total_pending_count"),
-    ("total_upload_count", "total_upload_count"),
-    ("total_failed_count", "total_failed_count"),
-    ("total_no_data_count", "total_no_data_count"),
-    ("total_segment_upload_count", "total_segment_upload_count"),
+    *((field, field) for field in COUNT_FIELDS),
     ("segment_ref_id", "segment_ref_id"),
     ("category_id", "category_id"),
     ("user_name", "user_name"),

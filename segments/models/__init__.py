@@ -6,6 +6,7 @@ from segments.models.deletes import ScheduledDelete
 from segments.models.leases import Lease, WorkerBeat
 from segments.models.mirror import (
     COUNT_FIELDS,
+    COUNT_NAMES,
     Account,
     Audience,
     PagedByKeysQuerySet,
@@ -22,6 +23,7 @@ from segments.models.tokens import SubmissionToken
 __all__ = [
     "BULK_RUN_SILENCE",
     "COUNT_FIELDS",
+    "COUNT_NAMES",
     "Account",
     "Audience",
     "AuditEvent",

@@ -207,16 +207,20 @@ class Segment(models.Model):
         return (self.end_date - (now or timezone.now())).days
 
 
-COUNT_FIELDS = (
-    "total_log_count",
-    "total_ready_count",
-    "total_processing_count",
-    "total_pending_count",
-    "total_upload_count",
-    "total_failed_count",
-    "total_no_data_count",
-    "total_segment_upload_count",
-)
+# The upload pipeline's counts, each with the short name pages and totals use.
+# The one list of them: the sync, the snapshots' comparison, the overview's
+# totals and the export all read it (SegmentCountSnapshot declares the same columns).
+COUNT_NAMES = {
+    "total_log_count": "log",
+    "total_ready_count": "ready",
+    "total_processing_count": "processing",
+    "total_pending_count": "pending",
+    "total_upload_count": "uploaded",
+    "total_failed_count": "failed",
+    "total_no_data_count": "no_data",
+    "total_segment_upload_count": "segment_uploads",
+}
+COUNT_FIELDS = tuple(COUNT_NAMES)
 
 
 class SegmentCountSnapshot(models.Model):

@@ -118,6 +118,11 @@ def send(
         response = session.request(
             method, url, timeout=(config.connect_timeout, config.read_timeout), **kwargs
         )
+    except requests.ConnectTimeout as exc:
+        raise Unavailable(
+            f"Could not connect to the remote within {config.connect_timeout:g} s.",
+            operation=operation,
+        ) from exc
     except requests.Timeout as exc:
         raise Unavailable(
             f"The remote did not answer within {config.read_timeout:g} s.", operation=operation

@@ -9,21 +9,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from segments.filters import EXPIRING_DAYS
-from segments.models import Segment
+from segments.models import COUNT_NAMES, Segment
 from segments.selectors.segments import segment_list
 from segments.selectors.sync import sync_states
-
-# The overview's name for each count field's total (COUNT_FIELDS, in the model).
-PIPELINE_TOTALS = (
-    ("log", "total_log_count"),
-    ("ready", "total_ready_count"),
-    ("processing", "total_processing_count"),
-    ("pending", "total_pending_count"),
-    ("failed", "total_failed_count"),
-    ("no_data", "total_no_data_count"),
-    ("uploaded", "total_upload_count"),
-    ("segment_uploads", "total_segment_upload_count"),
-)
 
 
 def overview(*, queue_size: int = 15, list_size: int = 10) -> dict[str, Any]:
@@ -73,7 +61,7 @@ def overview_figures() -> dict[str, Any]:
             filter=Q(end_date__gte=now, end_date__lte=now + timedelta(days=EXPIRING_DAYS)),
         ),
         problems=Count("segment_id", filter=Q(has_problems=True)),
-        **{label: Sum(field) for label, field in PIPELINE_TOTALS},
+        **{name: Sum(field) for field, name in COUNT_NAMES.items()},
     )
     by_status = list(
         visible.values("status").annotate(count=Count("segment_id")).order_by("-count", "status")

@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from segments import selectors
 from segments.filters import ActivityFilter
@@ -31,7 +30,7 @@ from segments.forms import (
 from segments.models import BulkRun, Segment
 from segments.navigation import after_choice, next_url
 from segments.permissions import OPERATE, VIEW
-from segments.responses import action_finished, form_page, go_to, messages_only, page_or_table
+from segments.responses import action_finished, form_page, go_to, messages_only, table_page
 from segments.services import bulk, platform_writes, review
 from segments.services.audit import Actor
 from segments.services.outcomes import Outcome
@@ -296,5 +295,10 @@ def _team_response(request, segment: Segment, text: str, *, error: bool = False)
 def activity(request: HttpRequest) -> HttpResponse:
     form = ActivityFilter(request.GET).form
     table = AuditTable(selectors.activity_list(filters=request.GET))
-    RequestConfig(request, paginate={"per_page": form.page_size}).configure(table)
-    return page_or_table(request, "segments/activity.html", {"form": form, "table": table})
+    return table_page(
+        request,
+        "segments/activity.html",
+        table=table,
+        per_page=form.page_size,
+        context={"form": form},
+    )

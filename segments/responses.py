@@ -13,6 +13,7 @@ from django_htmx.http import (
     reswap,
     trigger_client_event,
 )
+from django_tables2 import RequestConfig, Table
 
 from segments.navigation import after_choice
 from segments.services.outcomes import ActionResult
@@ -27,6 +28,15 @@ def page_or_table(request: HttpRequest, template: str, context: dict) -> HttpRes
     # One URL, two bodies: caches, the browser's Back included, must keep them apart.
     patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
     return response
+
+
+def table_page(
+    request: HttpRequest, template: str, *, table: Table, per_page: int, context: dict
+) -> HttpResponse:
+    """A page around a table (or for HTMX the table alone), sorted and paged as the
+    request asks; ``per_page`` is already validated."""
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    return page_or_table(request, template, {**context, "table": table})
 
 
 def form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
-from django_tables2 import RequestConfig
 
 from segments import presentation, selectors
 from segments.exports import segment_export_rows
@@ -26,7 +25,7 @@ from segments.forms import ExtendForm, team_forms
 from segments.navigation import next_url
 from segments.permissions import VIEW
 from segments.remote import RemoteError
-from segments.responses import messages_only, page_or_table
+from segments.responses import messages_only, table_page
 from segments.services import sync
 from segments.tables import AccountTable, AudienceTable, SegmentTable
 
@@ -46,11 +45,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 def segment_list(request: HttpRequest) -> HttpResponse:
     form = segment_filter_form(request.GET)
     table = SegmentTable.for_user(selectors.segment_list(filters=request.GET), request.user)
-    RequestConfig(request, paginate={"per_page": form.page_size}).configure(table)
-    return page_or_table(
+    return table_page(
         request,
         "segments/segment_list.html",
-        {"form": form, "table": table, "query": request.GET.urlencode()},
+        table=table,
+        per_page=form.page_size,
+        context={"form": form, "query": request.GET.urlencode()},
     )
 
 
@@ -97,8 +97,13 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
 def audience_list(request: HttpRequest) -> HttpResponse:
     form = AudienceFilter(request.GET).form
     table = AudienceTable(selectors.audience_list(filters=request.GET))
-    RequestConfig(request, paginate={"per_page": form.page_size}).configure(table)
-    return page_or_table(request, "segments/audience_list.html", {"form": form, "table": table})
+    return table_page(
+        request,
+        "segments/audience_list.html",
+        table=table,
+        per_page=form.page_size,
+        context={"form": form},
+    )
 
 
 @require_GET
@@ -110,9 +115,12 @@ def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
         request.user,
         empty_text="This audience is not active on any platform account yet.",
     )
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    return page_or_table(
-        request, "segments/audience_detail.html", {"audience": audience, "table": table}
+    return table_page(
+        request,
+        "segments/audience_detail.html",
+        table=table,
+        per_page=50,
+        context={"audience": audience},
     )
 
 
@@ -120,8 +128,7 @@ def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def account_list(request: HttpRequest) -> HttpResponse:
     table = AccountTable(selectors.account_list())
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    return page_or_table(request, "segments/account_list.html", {"table": table})
+    return table_page(request, "segments/account_list.html", table=table, per_page=50, context={})
 
 
 @require_POST

@@ -30,7 +30,7 @@ from segments.services import sync
 from segments.tables import AccountTable, AudienceTable, SegmentTable
 
 
-def segment_filter_form(data):
+def _segment_filter_form(data):
     return SegmentFilter(data, choices=selectors.segment_filter_choices()).form
 
 
@@ -43,7 +43,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def segment_list(request: HttpRequest) -> HttpResponse:
-    form = segment_filter_form(request.GET)
+    form = _segment_filter_form(request.GET)
     table = SegmentTable.for_user(selectors.segment_list(filters=request.GET), request.user)
     return table_page(
         request,

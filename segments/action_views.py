@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segments import selectors
-from segments.filters import ActivityFilter
 from segments.forms import (
     ActivateForm,
     BulkConfirmForm,
@@ -293,8 +292,9 @@ def _team_response(request, segment: Segment, text: str, *, error: bool = False)
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def activity(request: HttpRequest) -> HttpResponse:
-    form = ActivityFilter(request.GET).form
-    table = AuditTable(selectors.activity_list(filters=request.GET))
+    filters = selectors.activity_filter(data=request.GET)
+    form = filters.form
+    table = AuditTable(filters.qs)
     return table_page(
         request,
         "segments/activity.html",

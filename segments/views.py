@@ -20,7 +20,6 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from segments import presentation, selectors
 from segments.exports import segment_export_rows
-from segments.filters import AudienceFilter, SegmentFilter
 from segments.forms import ExtendForm, team_forms
 from segments.navigation import next_url
 from segments.permissions import VIEW
@@ -28,10 +27,6 @@ from segments.remote import RemoteError
 from segments.responses import messages_only, table_page
 from segments.services import sync
 from segments.tables import AccountTable, AudienceTable, SegmentTable
-
-
-def _segment_filter_form(data):
-    return SegmentFilter(data, choices=selectors.segment_filter_choices()).form
 
 
 @require_GET
@@ -43,8 +38,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def segment_list(request: HttpRequest) -> HttpResponse:
-    form = _segment_filter_form(request.GET)
-    table = SegmentTable.for_user(selectors.segment_list(filters=request.GET), request.user)
+    filters = selectors.segment_filter(data=request.GET)
+    form = filters.form
+    table = SegmentTable.for_user(filters.qs, request.user)
     return table_page(
         request,
         "segments/segment_list.html",
@@ -95,8 +91,9 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def audience_list(request: HttpRequest) -> HttpResponse:
-    form = AudienceFilter(request.GET).form
-    table = AudienceTable(selectors.audience_list(filters=request.GET))
+    filters = selectors.audience_filter(data=request.GET)
+    form = filters.form
+    table = AudienceTable(filters.qs)
     return table_page(
         request,
         "segments/audience_list.html",

@@ -1,9 +1,10 @@
 """Business logic that reads: querysets and data for the views, one module per subject."""
 
-from segments.selectors.activity import activity_list, team_context
+from segments.selectors.activity import activity_filter, activity_list, team_context
 from segments.selectors.audiences import (
     account_choices,
     account_list,
+    audience_filter,
     audience_get,
     audience_list,
 )
@@ -17,6 +18,7 @@ from segments.selectors.overview import (
 )
 from segments.selectors.segments import (
     segment_count_history,
+    segment_filter,
     segment_filter_choices,
     segment_get,
     segment_ids_matching,
@@ -28,8 +30,10 @@ from segments.selectors.sync import sync_banner, sync_states
 __all__ = [
     "account_choices",
     "account_list",
+    "activity_filter",
     "activity_list",
     "attention_queue",
+    "audience_filter",
     "audience_get",
     "audience_list",
     "bulk_run_get",
@@ -40,6 +44,7 @@ __all__ = [
     "overview_figures",
     "problem_segments",
     "segment_count_history",
+    "segment_filter",
     "segment_filter_choices",
     "segment_get",
     "segment_ids_matching",

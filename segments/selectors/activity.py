@@ -10,9 +10,14 @@ from segments.filters import ActivityFilter
 from segments.models import AuditEvent, Note, Review, Segment
 
 
+def activity_filter(*, data: Any = None) -> ActivityFilter:
+    """The audit trail's filters bound to ``data`` over every event, newest first."""
+    return ActivityFilter(data or {}, AuditEvent.objects.all())
+
+
 def activity_list(*, filters: Any = None) -> QuerySet[AuditEvent]:
     """Audit events matching ``filters`` (the URL's query), newest first."""
-    return ActivityFilter(filters or {}, AuditEvent.objects.all()).qs
+    return activity_filter(data=filters).qs
 
 
 def team_context(*, segment: Segment) -> dict[str, Any]:

@@ -11,12 +11,17 @@ from segments.filters import AudienceFilter
 from segments.models import Account, Audience
 
 
-def audience_list(*, filters: Any = None) -> QuerySet[Audience]:
-    """Catalogue rows matching ``filters`` (the URL's query), with their segment counts."""
+def audience_filter(*, data: Any = None) -> AudienceFilter:
+    """The catalogue filters bound to ``data`` over the catalogue, with segment counts."""
     queryset = Audience.objects.filter(is_deleted=False).annotate(
         segment_count=Count("segments", filter=Q(segments__is_deleted=False))
     )
-    return AudienceFilter(filters or {}, queryset).qs
+    return AudienceFilter(data or {}, queryset)
+
+
+def audience_list(*, filters: Any = None) -> QuerySet[Audience]:
+    """Catalogue rows matching ``filters`` (the URL's query), with their segment counts."""
+    return audience_filter(data=filters).qs
 
 
 def audience_get(*, audience_id: int, active: bool = False) -> Audience:

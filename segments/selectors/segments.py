@@ -13,12 +13,16 @@ from segments.models import Account, Segment, SegmentCountSnapshot, SyncState
 from segments.presentation import country_name
 
 
+def segment_filter(*, data: Any = None) -> SegmentFilter:
+    """The segment filters bound to ``data`` (the URL's query) over the visible
+    segments: ``.qs`` is the filtered queryset, ``.form`` the validated form."""
+    queryset = Segment.objects.visible().select_related("audience", "account", "review")
+    return SegmentFilter(data or {}, queryset.paged_by_keys(), choices=segment_filter_choices())
+
+
 def segment_list(*, filters: Any = None) -> QuerySet[Segment]:
     """Visible segments matching ``filters`` (the URL's query); invalid values are ignored."""
-    queryset = Segment.objects.visible().select_related("audience", "account", "review")
-    return SegmentFilter(
-        filters or {}, queryset.paged_by_keys(), choices=segment_filter_choices()
-    ).qs
+    return segment_filter(data=filters).qs
 
 
 def segment_ids_matching(*, filters: Any) -> list[int]:

@@ -154,7 +154,6 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-BACKGROUND_JOBS = env_bool("BACKGROUND_JOBS", True)
 
 # Shared by every process in production (Redis); one process's memory for make run.
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
@@ -171,6 +170,11 @@ SYNC_FULL_AT = os.environ.get("SYNC_FULL_AT", "03:00")
 SYNC_INTERVAL_TEST_SECONDS = env_int("SYNC_INTERVAL_TEST_SECONDS", 0)
 # A sync whose heartbeat is older than this is taken as dead and its lock taken over.
 SYNC_LOCK_TIMEOUT = env_float("SYNC_LOCK_TIMEOUT", 90.0)
+# A bulk run whose worker's heartbeat is older than this is resumed by another
+# worker (the scheduler checks every half of it).
+BULK_RUN_LOCK_TIMEOUT = env_float("BULK_RUN_LOCK_TIMEOUT", 60.0)
+# Test only: check for stalled bulk runs this often, in seconds.
+BULK_RESUME_TEST_SECONDS = env_float("BULK_RESUME_TEST_SECONDS", 0)
 # Finished task records, used form tokens and count snapshots are kept this long.
 RETENTION_DAYS = env_int("RETENTION_DAYS", 180)
 

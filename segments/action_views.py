@@ -163,17 +163,37 @@ def _bulk_context(run: BulkRun, form) -> dict:
 @require_POST
 @permission_required(OPERATE, raise_exception=True)
 def bulk_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
-    """Step two: the operator confirmed the exact number; start the run."""
-    run = selectors.bulk_run_get(run_id=run_id, started=False)
+    """Step two: the operator who prepared the run confirmed the exact number; queue it."""
+    run = selectors.bulk_run_get(run_id=run_id)
+    target = reverse("bulk-run", args=[run.pk])
+    if run.confirmed_at is not None:
+        messages.info(request, _already_confirmed(run))
+        return go_to(request, target)
+    if run.created_by_id != request.user.pk:
+        preparer = run.created_by.username if run.created_by else "another operator"
+        messages.error(
+            request,
+            f"Only {preparer}, who prepared this bulk run, can confirm it: nothing was done. "
+            "Prepare your own from the segments table.",
+        )
+        return go_to(request, target)
     form = BulkConfirmForm(request.POST, run=run)
     if not (form.is_valid() and _submission_accepted(request, form)):
         return form_page(request, "segments/bulk_confirm.html", _bulk_context(run, form))
-    if run.action == BulkRun.Action.EXTEND:
-        bulk.bulk_run_set_extension(
-            run=run, days=form.cleaned_data.get("days"), end_date=form.cleaned_data.get("end_date")
-        )
-    bulk.bulk_run_start(run=run, actor=actor_of(request))
-    return go_to(request, reverse("bulk-run", args=[run.pk]))
+    claimed = bulk.bulk_run_confirm(
+        run=run,
+        actor=actor_of(request),
+        days=form.cleaned_data.get("days"),
+        end_date=form.cleaned_data.get("end_date"),
+    )
+    if not claimed:  # confirmed meanwhile, from another tab
+        messages.info(request, _already_confirmed(selectors.bulk_run_get(run_id=run.pk)))
+    return go_to(request, target)
+
+
+def _already_confirmed(run: BulkRun) -> str:
+    who = run.confirmed_by.username if run.confirmed_by else "someone"
+    return f"This bulk run was already confirmed by {who}: nothing was changed."
 
 
 @require_GET
@@ -190,7 +210,7 @@ def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
 @permission_required(OPERATE, raise_exception=True)
 def bulk_retry(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.bulk_run_get(run_id=run_id, started=True)
-    if not (run.finished or run.interrupted):
+    if not run.finished:
         return HttpResponse("This bulk run is still running.", status=409)
     retry = bulk.bulk_run_retry(run=run, actor=actor_of(request))
     return go_to(request, reverse("bulk-run", args=[retry.pk]))

@@ -1,4 +1,4 @@
-"""Long work as Django tasks (``django.tasks``), run by ``manage.py db_worker``
+"""Long work as Django tasks (``django.tasks``), run by ``manage.py worker``
 processes, and the schedule that ``manage.py crontask`` keeps.
 
 A task's arguments and return value are JSON: ids and flags in, a small
@@ -22,7 +22,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from segments.models import SegmentCountSnapshot, SubmissionToken
-from segments.services.bulk import bulk_run_execute
+from segments.schedule import bulk_resume_every, full_sync_trigger, incremental_sync_trigger
+from segments.services.bulk_execution import bulk_run_execute, bulk_runs_stalled
 from segments.services.sync_lock import sync_exclusive, sync_running
 
 logger = logging.getLogger(__name__)
@@ -41,9 +42,19 @@ def sync_platform(*, full: bool = False) -> dict:
 
 
 @task
-def bulk_run(*, run_id: int, ip: str | None = None) -> None:
-    """Execute a confirmed bulk run."""
-    bulk_run_execute(run_id=run_id, ip=ip)
+def bulk_run(*, run_id: int) -> str:
+    """Execute (or resume) a confirmed bulk run."""
+    return bulk_run_execute(run_id=run_id)
+
+
+@task
+def bulk_runs_resume() -> list[int]:
+    """Enqueue again the runs whose worker stopped mid-run (killed, host lost)."""
+    stalled = bulk_runs_stalled()
+    for run_id in stalled:
+        logger.warning("bulk run %s stalled (its worker stopped): resuming it", run_id)
+        bulk_run.enqueue(run_id=run_id)
+    return stalled
 
 
 @task
@@ -65,19 +76,6 @@ def housekeeping() -> dict[str, int]:
 # --- the schedule (registered with crontask's scheduler; only its process runs it) ---
 
 
-def full_sync_trigger() -> CronTrigger | None:
-    """Daily at ``SYNC_FULL_AT`` (HH:MM in the dashboard's zone); None when empty."""
-    if not settings.SYNC_FULL_AT:
-        return None
-    hour, _, minute = settings.SYNC_FULL_AT.partition(":")
-    return CronTrigger(hour=int(hour), minute=int(minute or 0), timezone=settings.TIME_ZONE)
-
-
-def incremental_sync_trigger() -> IntervalTrigger | None:
-    seconds = settings.SYNC_INTERVAL_TEST_SECONDS or settings.SYNC_INTERVAL_MINUTES * 60
-    return IntervalTrigger(seconds=seconds) if seconds > 0 else None
-
-
 @task
 def sync_incremental() -> dict:
     return sync_platform.call(full=False)
@@ -92,6 +90,7 @@ def _schedule() -> None:
     for trigger, scheduled in (
         (incremental_sync_trigger(), sync_incremental),
         (full_sync_trigger(), sync_full),
+        (IntervalTrigger(seconds=bulk_resume_every()), bulk_runs_resume),
         (CronTrigger(hour=4, minute=30, timezone=settings.TIME_ZONE), housekeeping),
     ):
         if trigger is not None:

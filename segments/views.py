@@ -25,7 +25,7 @@ from segments.navigation import next_url
 from segments.permissions import VIEW
 from segments.remote import RemoteError
 from segments.responses import messages_only, table_page
-from segments.services import sync
+from segments.services import sync, sync_lock
 from segments.tables import AccountTable, AudienceTable, SegmentTable
 
 
@@ -147,9 +147,12 @@ def refresh(request: HttpRequest) -> HttpResponse:
             count = sync.audience_refresh(audience_id=int(target))
             text = f"Audience refreshed: {count} segments from the platform."
         else:
-            report = sync.sync_start(full=request.POST.get("full") == "1")
-            if report is None:
-                text = "A refresh of the whole platform is running: its progress shows at the top."
+            requested = sync_lock.sync_request(full=request.POST.get("full") == "1")
+            report = requested.report
+            if requested.running:
+                text = f"{requested.running} Its progress shows at the top."
+            elif requested.queued:
+                text = "A refresh of the whole platform was queued: its progress shows at the top."
             elif report.ok:
                 text = (
                     f"Platform refreshed: {report.audiences_seen} audiences, "

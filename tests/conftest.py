@@ -102,7 +102,6 @@ def remote_settings(settings, sandbox):
         "BACKOFF_FACTOR": FAST.backoff_factor,
         "RETRY_AFTER_MAX": FAST.retry_after_max,
     }
-    settings.BACKGROUND_JOBS = False
     return settings
 
 

@@ -539,7 +539,9 @@ def test_an_unconfirmed_bulk_run_says_nothing_was_done(op_client, synced):
     assert 'hx-trigger="every 1s"' not in page
 
 
-def test_an_interrupted_bulk_run_can_run_the_rest(op_client, synced):
+def test_a_bulk_run_whose_worker_stopped_is_resumed_by_the_schedule(op_client, synced, operator):
+    from segments.tasks import bulk_runs_resume
+
     ids = list(
         Segment.objects.visible()
         .filter(end_date__gt=timezone.now())
@@ -548,20 +550,20 @@ def test_an_interrupted_bulk_run_can_run_the_rest(op_client, synced):
     long_ago = timezone.now() - timedelta(hours=1)
     run = BulkRun.objects.create(
         action="extend",
+        created_by=operator,
         segment_ids=ids,
         total=3,
-        done=0,
         params={"days": 7},
+        confirmed_at=long_ago,
+        confirmed_by=operator,
         started_at=long_ago,
     )
     page = op_client.get(f"/bulk/{run.pk}/").text
-    assert "Interrupted after 0 of 3" in page
-    assert 'hx-trigger="every 1s"' not in page
-    response = op_client.post(f"/bulk/{run.pk}/retry/", headers=HTMX)
-    retry = BulkRun.objects.get(retry_of=run)
-    assert response.headers["HX-Redirect"] == f"/bulk/{retry.pk}/"
-    assert sorted(retry.segment_ids) == sorted(ids)
-    assert "Finished: 3 done" in op_client.get(f"/bulk/{retry.pk}/").text
+    assert "Running… 0 of 3" in page
+    assert 'hx-trigger="every 1s"' in page
+    assert bulk_runs_resume.enqueue().return_value == [run.pk]
+    assert "Finished: 3 done" in op_client.get(f"/bulk/{run.pk}/").text
+    assert set(run.events.values_list("username", flat=True)) == {operator.username}
 
 
 def test_a_running_bulk_run_cannot_be_retried(op_client, synced):

@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 
-from segments import tasks
+from segments import schedule, tasks
 from segments.models import Segment, SegmentCountSnapshot, SubmissionToken
 from tests.conftest import make_user
 
@@ -60,7 +60,7 @@ def test_full_sync_runs_daily_at_the_configured_time_in_the_dashboards_zone(sett
     settings.SYNC_FULL_AT = "03:00"
     settings.TIME_ZONE = "Europe/Amsterdam"
     zone = ZoneInfo("Europe/Amsterdam")
-    trigger = tasks.full_sync_trigger()
+    trigger = schedule.full_sync_trigger()
     after = datetime(2026, 7, 1, 12, 0, tzinfo=zone)
     fire = trigger.get_next_fire_time(None, after)
     assert fire == datetime(2026, 7, 2, 3, 0, tzinfo=zone)
@@ -70,16 +70,16 @@ def test_schedule_can_be_turned_off(settings):
     settings.SYNC_FULL_AT = ""
     settings.SYNC_INTERVAL_MINUTES = 0
     settings.SYNC_INTERVAL_TEST_SECONDS = 0
-    assert tasks.full_sync_trigger() is None
-    assert tasks.incremental_sync_trigger() is None
+    assert schedule.full_sync_trigger() is None
+    assert schedule.incremental_sync_trigger() is None
 
 
 def test_incremental_interval_in_minutes_or_test_seconds(settings):
     settings.SYNC_INTERVAL_TEST_SECONDS = 0
     settings.SYNC_INTERVAL_MINUTES = 10
-    assert tasks.incremental_sync_trigger().interval == timedelta(minutes=10)
+    assert schedule.incremental_sync_trigger().interval == timedelta(minutes=10)
     settings.SYNC_INTERVAL_TEST_SECONDS = 3
-    assert tasks.incremental_sync_trigger().interval == timedelta(seconds=3)
+    assert schedule.incremental_sync_trigger().interval == timedelta(seconds=3)
 
 
 @pytest.mark.django_db
@@ -94,3 +94,31 @@ def test_healthz_needs_no_login_and_tells_no_secrets(client, remote_settings):
     text = response.content.decode()
     for secret in ("sandbox-password", "sandbox-api-key", "SECRET", "password"):
         assert secret not in text
+
+
+def test_a_schedule_that_stopped_running_is_reported(settings):
+    settings.SYNC_INTERVAL_TEST_SECONDS = 0
+    settings.SYNC_INTERVAL_MINUTES = 10
+    now = timezone.now()
+    fresh = schedule.next_syncs(last_attempt=now - timedelta(minutes=5), now=now)
+    assert fresh["next_incremental"] == now + timedelta(minutes=5)
+    assert fresh["overdue"] is False
+    assert fresh["interval_text"] == "10 minutes"
+    stale = schedule.next_syncs(last_attempt=now - timedelta(minutes=22), now=now)
+    assert stale["overdue"] is True
+
+
+@pytest.mark.django_db
+def test_the_banner_says_when_the_scheduled_sync_stopped(client, settings, viewer):
+    from segments.models import SyncState
+
+    settings.SYNC_INTERVAL_MINUTES = 10
+    settings.SYNC_INTERVAL_TEST_SECONDS = 0
+    long_ago = timezone.now() - timedelta(hours=2)
+    SyncState.objects.create(
+        source=SyncState.Source.SEGMENTS, last_attempt_at=long_ago, last_success_at=long_ago
+    )
+    client.force_login(viewer)
+    page = client.get("/").content.decode()
+    assert "The scheduled refresh from the platform has not run since" in page
+    assert "schedule failing" in page

@@ -1,7 +1,8 @@
 """The app's models, one module per concern; import them from ``segments.models``."""
 
 from segments.models.audit import AuditEvent
-from segments.models.bulk import BULK_RUN_SILENCE, BulkRun
+from segments.models.bulk import BulkRun
+from segments.models.bulk_items import BulkItem
 from segments.models.deletes import ScheduledDelete
 from segments.models.leases import Lease, WorkerBeat
 from segments.models.mirror import (
@@ -21,12 +22,12 @@ from segments.models.team import Note, Review
 from segments.models.tokens import SubmissionToken
 
 __all__ = [
-    "BULK_RUN_SILENCE",
     "COUNT_FIELDS",
     "COUNT_NAMES",
     "Account",
     "Audience",
     "AuditEvent",
+    "BulkItem",
     "BulkRun",
     "ExpiryPolicy",
     "ExpiryPolicyEdit",

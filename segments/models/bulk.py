@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-BULK_RUN_SILENCE = timedelta(minutes=5)
-
 
 class BulkRun(models.Model):
-    """One bulk action over many segments; its items are its audit events."""
+    """One bulk action over many segments; its outcomes are its audit events.
+
+    Prepared (the exact set of segments), then confirmed once (one conditional
+    UPDATE sets ``confirmed_at``), queued for a worker, started, finished.
+    """
 
     class Action(models.TextChoices):
         EXTEND = "extend", "Extend end dates"
@@ -30,6 +30,15 @@ class BulkRun(models.Model):
     segment_ids = models.JSONField(default=list)
     total = models.IntegerField(default=0)
     done = models.IntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who confirmed the run: its audit events name them.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -44,9 +53,3 @@ class BulkRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.finished_at is not None
-
-    @property
-    def interrupted(self) -> bool:
-        """Started, unfinished, and silent for minutes: its process stopped (a restart)."""
-        last = self.progress_at or self.started_at
-        return not self.finished and last is not None and timezone.now() - last > BULK_RUN_SILENCE

@@ -13,7 +13,8 @@ def bulk_run_get(*, run_id: int, started: bool | None = None) -> BulkRun:
     """One run; 404 if unknown, or if it has (``started=False``) or has not yet
     (``started=True``) started."""
     conditions = {} if started is None else {"started_at__isnull": not started}
-    return get_object_or_404(BulkRun.objects.select_related("created_by"), pk=run_id, **conditions)
+    runs = BulkRun.objects.select_related("created_by", "confirmed_by")
+    return get_object_or_404(runs, pk=run_id, **conditions)
 
 
 def bulk_run_sample(*, run: BulkRun, size: int = 10):

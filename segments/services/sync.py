@@ -28,7 +28,6 @@ from django.utils import timezone
 from segments import remote
 from segments.models import Account, Audience, Segment, SyncState
 from segments.remote import AudienceQuery, DateRange, NotFound, RemoteError
-from segments.services.jobs import job_start
 from segments.services.mirror_store import (
     audience_segments_replace,
     audiences_segments_replace,
@@ -40,8 +39,6 @@ from segments.services.sync_state import (
     stage_failed,
     stage_progress,
     stage_succeeded,
-    sync_claim,
-    sync_release,
 )
 
 CATALOGUE_PAGE_SIZE = 100
@@ -286,24 +283,3 @@ def segment_refresh(*, segment_id: int) -> Segment | None:
             segment_mark_deleted(segment_id=segment_id, at=now)
             return None
     return segment_store(record=record, now=now)
-
-
-def sync_start(*, full: bool = False) -> SyncReport | None:
-    """Refresh the whole platform, in the background where configured.
-
-    Returns the report of an inline run, or ``None`` when the run went to the
-    background or another one is already running.
-    """
-    if not sync_claim():
-        return None
-    reports: list[SyncReport] = []
-    if job_start(_sync_and_release, full=full, reports=reports):
-        return None
-    return reports[0]
-
-
-def _sync_and_release(*, full: bool, reports: list) -> None:
-    try:
-        reports.append(sync_run(full=full))
-    finally:
-        sync_release()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.tasks import TaskResultStatus
 
 from segments.models import SyncState
 from segments.services.leases import LeaseLost, lease_current, lease_held
@@ -64,3 +65,37 @@ def sync_exclusive(*, full: bool = False, progress: Progress = _quiet) -> SyncRe
             progress(stage, done, total)
 
         return sync_run(full=full, progress=checked)
+
+
+@dataclass(frozen=True)
+class SyncRequested:
+    """What asking for a sync did: found one running, ran one inline, or queued one."""
+
+    running: RunningSync | None = None
+    report: SyncReport | None = None
+
+    @property
+    def queued(self) -> bool:
+        return self.running is None and self.report is None
+
+
+def sync_request(*, full: bool = False) -> SyncRequested:
+    """The UI's Refresh: a sync task for the workers, unless one is running already.
+
+    With an inline backend (tests) the task has run when this returns: its report
+    is returned. Two requests at the same moment may both enqueue; the second
+    task then finds the lock held and does nothing.
+    """
+    from segments.tasks import sync_platform  # tasks import this module
+
+    if running := sync_running():
+        return SyncRequested(running=running)
+    result = sync_platform.enqueue(full=full)
+    if not result.is_finished:
+        return SyncRequested()
+    if result.status != TaskResultStatus.SUCCESSFUL:
+        return SyncRequested(report=SyncReport(full=full, errors=["the sync task crashed"]))
+    outcome = result.return_value
+    if "already_running" in outcome:
+        return SyncRequested(running=sync_running())
+    return SyncRequested(report=SyncReport(**outcome))

@@ -1,21 +1,16 @@
-"""The bookkeeping of each sync source (``SyncState``) and the lock that keeps one
-whole-platform sync running at a time."""
+"""The bookkeeping of each sync source (``SyncState``). One whole-platform sync at
+a time is ``sync_lock``'s concern."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from segments.models import SyncState
 
 logger = logging.getLogger(__name__)
-
-# A run that started this long ago and has not finished is taken as dead (its
-# process stopped): the next start may run again.
-STALE_RUN = timedelta(minutes=30)
 
 
 def stage_begin(source: str) -> SyncState:
@@ -52,20 +47,3 @@ def stage_succeeded(source: str, *, cursor: datetime | None = None) -> None:
     if cursor is not None:
         values["cursor"] = cursor
     SyncState.objects.filter(source=source).update(**values)
-
-
-def sync_claim() -> bool:
-    """Mark a whole-platform sync as running, unless one already is (and is not stale)."""
-    with transaction.atomic():
-        state, _ = SyncState.objects.select_for_update().get_or_create(
-            source=SyncState.Source.SEGMENTS
-        )
-        if state.running_since and timezone.now() - state.running_since < STALE_RUN:
-            return False
-        state.running_since = timezone.now()
-        state.save(update_fields=["running_since"])
-    return True
-
-
-def sync_release() -> None:
-    SyncState.objects.filter(source=SyncState.Source.SEGMENTS).update(running_since=None)

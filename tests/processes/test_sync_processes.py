@@ -8,10 +8,15 @@ import sys
 import time
 
 import pytest
+import requests
+from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
+from segments import processes
 from segments.models import Lease, SyncState
 from segments.services.sync_lock import SYNC_LEASE, sync_exclusive, sync_running
+from tests.conftest import make_user
 from tests.processes.conftest import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,3 +69,49 @@ def test_a_killed_syncs_lock_is_taken_over_after_the_heartbeat_timeout(cluster, 
     state = SyncState.objects.get(source=SyncState.Source.SEGMENTS)
     assert state.last_success_at > killed_at
     assert lease_holder() == ""
+
+
+def _operator_browser(url: str) -> requests.Session:
+    user = User.objects.filter(username="ulla").first() or make_user("ulla", "Operator")
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    session.cookies.set("sessionid", client.cookies["sessionid"].value)
+    session.get(f"{url}/", timeout=30).raise_for_status()
+    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
+    return session
+
+
+def test_refresh_from_the_ui_and_manage_py_sync_at_once_one_runs(cluster, sandbox):
+    sandbox.faults.set("segments_of_audience", **SLOW_AUDIENCES)
+    _, web = cluster.web()
+    cluster.worker()
+    browser = _operator_browser(web)
+    command = sync_command(cluster, "sync-cli")
+    wait_until(lease_holder, timeout=60, what="the command's sync taking the lock")
+    page = browser.post(f"{web}/refresh/", data={"scope": "all", "full": "1"}, timeout=30)
+    assert "already running" in page.text
+    assert command.wait(timeout=120) == 0
+    assert cluster.log("sync-cli").count("Full sync in") == 1
+
+
+def test_the_web_process_restarted_during_a_sync_the_sync_completes(cluster, sandbox):
+    sandbox.faults.set("segments_of_audience", **SLOW_AUDIENCES)
+    web_process, web = cluster.web()
+    cluster.worker()
+    asked_at = timezone.now()
+    browser = _operator_browser(web)
+    browser.post(f"{web}/refresh/", data={"scope": "all", "full": "1"}, timeout=30)
+    wait_until(lease_holder, timeout=60, what="the worker's sync taking the lock")
+
+    processes.stop(web_process)  # a deploy: the web process goes, the worker stays
+    _, web = cluster.web("web-restarted")
+
+    def synced() -> bool:
+        state = SyncState.objects.get(source=SyncState.Source.SEGMENTS)
+        return state.last_success_at is not None and state.last_success_at > asked_at
+
+    wait_until(synced, timeout=120, what="the sync started before the restart")
+    assert lease_holder() == ""
+    banner = _operator_browser(web).get(f"{web}/refresh/banner/", timeout=30).text
+    assert "Refreshing from the platform" not in banner

@@ -1,0 +1,202 @@
+"""A confirmed bulk run, executed by a task worker: each segment written at most
+once, even when the worker is killed half-way and another one resumes the run.
+
+The run is held under a lease (``bulk-run:<id>``) with a heartbeat; the
+scheduler's ``bulk_runs_resume`` enqueues again a started run whose heartbeat
+stopped. Before each write the segment is recorded as *sending*
+(``BulkItem``); a resumed run reads each such segment back from the platform
+and sends nothing when the platform already has the change.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from segments import remote
+from segments.models import BulkItem, BulkRun, Lease, Segment
+from segments.remote import NotFound, RemoteError
+from segments.remote.records import parse_datetime
+from segments.services.audit import Actor, audit_record, snapshot
+from segments.services.end_dates import extension_base
+from segments.services.leases import LeaseLost, lease_held
+from segments.services.mirror_store import segment_mark_deleted, segment_store
+from segments.services.outcomes import Outcome, utc_text
+from segments.services.platform_writes import segment_delete, segment_extend
+
+logger = logging.getLogger(__name__)
+
+# Within this, the end date read back is the one this run sent.
+SAME_END_DATE = timedelta(milliseconds=1)
+
+
+def bulk_run_lease(run_id: int) -> str:
+    return f"bulk-run:{run_id}"
+
+
+def bulk_run_lock_timeout() -> timedelta:
+    return timedelta(seconds=settings.BULK_RUN_LOCK_TIMEOUT)
+
+
+def bulk_run_execute(*, run_id: int) -> str:
+    """Run (or resume) a confirmed run; returns what happened, for the task's result."""
+    with lease_held(name=bulk_run_lease(run_id), timeout=bulk_run_lock_timeout()) as beat:
+        if beat is None:
+            return "running elsewhere"
+        run = BulkRun.objects.select_related("confirmed_by", "created_by").get(pk=run_id)
+        if run.confirmed_at is None:
+            return "not confirmed"
+        if run.finished_at is not None:
+            return "finished already"
+        now = timezone.now()
+        BulkRun.objects.filter(pk=run.pk, started_at__isnull=True).update(started_at=now)
+        actor = Actor(user=run.confirmed_by, ip=run.params.get("ip"))
+        finished = set(
+            run.items.filter(state=BulkItem.State.FINISHED).values_list("segment_id", flat=True)
+        )
+        sending = {item.segment_id: item for item in run.items.filter(state=BulkItem.State.SENDING)}
+        audited = set(run.events.values_list("segment_id", flat=True))
+        with remote.segment_api() as client:
+            for segment_id in run.segment_ids:
+                if beat.lost.is_set():
+                    raise LeaseLost(bulk_run_lease(run_id))
+                if segment_id in finished:
+                    continue
+                item = sending.get(segment_id)
+                if item is None or not _settled_by_read_back(
+                    run, actor, client, item, audited=segment_id in audited
+                ):
+                    _write_one(run, actor, client, segment_id, resent=item is not None)
+        BulkRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+        return "finished"
+
+
+def _target_end_date(run: BulkRun, segment_id: int) -> datetime:
+    if run.params.get("days"):
+        current = Segment.objects.filter(segment_id=segment_id).values_list("end_date", flat=True)
+        return extension_base(current.first()) + timedelta(days=int(run.params["days"]))
+    return parse_datetime(run.params["end_date"])
+
+
+def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, *, resent: bool) -> None:
+    """Record the segment as sending, then write it (read, write, read back, audit)."""
+    seen = run.params.get("seen", {}).get(str(segment_id))
+    expected = parse_datetime(seen) if seen else None
+    target = _target_end_date(run, segment_id) if run.action == BulkRun.Action.EXTEND else None
+    if resent:  # marked sending by the stopped worker, never reached the platform
+        BulkItem.objects.filter(run=run, segment_id=segment_id).update(
+            target_end_date=target, sent_at=timezone.now()
+        )
+    else:
+        BulkItem.objects.create(
+            run=run, segment_id=segment_id, state=BulkItem.State.SENDING, target_end_date=target
+        )
+    common = {
+        "actor": actor,
+        "segment_id": segment_id,
+        "expected_updated": expected,
+        "client": client,
+        "bulk_run": run,
+    }
+    if run.action == BulkRun.Action.EXTEND:
+        segment_extend(new_end_date=target, **common)
+    else:
+        segment_delete(**common)
+    _finish(run, segment_id)
+
+
+def _finish(run: BulkRun, segment_id: int) -> None:
+    """The segment's outcome is audited: count it in the run's progress."""
+    now = timezone.now()
+    with transaction.atomic():
+        BulkItem.objects.filter(run=run, segment_id=segment_id).update(
+            state=BulkItem.State.FINISHED, finished_at=now
+        )
+        BulkRun.objects.filter(pk=run.pk).update(done=F("done") + 1, progress_at=now)
+
+
+def _settled_by_read_back(run, actor, client, item: BulkItem, *, audited: bool) -> bool:
+    """A segment whose write was sent when the previous worker stopped: find out
+    from the platform whether it was applied. True if nothing must be sent."""
+    if audited:  # the outcome was recorded; only the item's own bookkeeping was lost
+        _finish(run, item.segment_id)
+        return True
+    action = run.action  # "extend" or "delete": the audit actions of the same names
+    before = snapshot(Segment.objects.filter(segment_id=item.segment_id).first())
+    note = "The worker running this bulk run stopped before the platform's answer arrived"
+    try:
+        current = client.segment(segment_id=item.segment_id)
+    except NotFound:
+        with transaction.atomic():
+            segment_mark_deleted(segment_id=item.segment_id)
+            gone = run.action == BulkRun.Action.DELETE
+            audit_record(
+                actor=actor,
+                action=action,
+                outcome=Outcome.DONE if gone else Outcome.NOT_FOUND,
+                segment_id=item.segment_id,
+                before=before,
+                message=f"{note}; read back, the platform no longer has this segment"
+                + (": it was deleted." if gone else "."),
+                bulk_run=run,
+            )
+            _finish(run, item.segment_id)
+        return True
+    except RemoteError as exc:
+        # Sending again could write twice: record that the outcome is unknown.
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action=action,
+                outcome=Outcome.FAILED,
+                segment_id=item.segment_id,
+                before=before,
+                message=f"{note}, and reading the segment back failed: whether the change "
+                "was applied is unknown. Refresh the segment before trying again.",
+                error=exc,
+                bulk_run=run,
+            )
+            _finish(run, item.segment_id)
+        return True
+    applied = (
+        run.action == BulkRun.Action.EXTEND
+        and current.end_date is not None
+        and item.target_end_date is not None
+        and abs(current.end_date - item.target_end_date) < SAME_END_DATE
+    )
+    if not applied:
+        return False  # the write never reached the platform: send it now, once
+    with transaction.atomic():
+        segment_store(record=current)
+        audit_record(
+            actor=actor,
+            action=action,
+            outcome=Outcome.DONE,
+            segment_id=item.segment_id,
+            before=before,
+            after=snapshot(current),
+            message=f"End date of “{current.name}” moved to {utc_text(current.end_date)} "
+            f"({note.lower()}; the platform's state was read back).",
+            bulk_run=run,
+        )
+        _finish(run, item.segment_id)
+    return True
+
+
+def bulk_runs_stalled() -> list[int]:
+    """Started, unfinished runs whose lease heartbeat stopped: their worker died."""
+    stale = timezone.now() - bulk_run_lock_timeout()
+    candidates = BulkRun.objects.filter(
+        confirmed_at__isnull=False, started_at__isnull=False, finished_at__isnull=True
+    ).values_list("pk", flat=True)
+    stalled = []
+    for run_id in candidates:
+        lease = Lease.objects.filter(name=bulk_run_lease(run_id)).first()
+        if lease is None or not lease.holder or (lease.heartbeat_at or stale) <= stale:
+            stalled.append(run_id)
+    return stalled

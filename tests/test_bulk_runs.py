@@ -1,0 +1,131 @@
+"""Bulk runs: confirmed once, by the operator who prepared them, audited as who
+acted, and resumed after a lost worker without writing any segment twice."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from segments import remote
+from segments.models import AuditEvent, BulkItem, BulkRun, Segment
+from segments.services import bulk
+from segments.services.audit import Actor
+from segments.services.bulk_execution import bulk_run_execute
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(count: int) -> list[int]:
+    return list(
+        Segment.objects.visible()
+        .exclude(end_date=None)
+        .order_by("segment_id")
+        .values_list("segment_id", flat=True)[:count]
+    )
+
+
+def _prepared(user, count: int = 4) -> BulkRun:
+    return bulk.bulk_run_create(
+        actor=Actor(user=user), action=BulkRun.Action.EXTEND, segment_ids=_ids(count), params={}
+    )
+
+
+def test_a_run_is_confirmed_once_and_a_second_confirm_changes_nothing(synced, operator):
+    run = _prepared(operator)
+    actor = Actor(user=operator, ip="10.0.0.1")
+    assert bulk.bulk_run_confirm(run=run, actor=actor, days=7, end_date=None) is True
+    assert bulk.bulk_run_confirm(run=run, actor=actor, days=30, end_date=None) is False
+    run.refresh_from_db()
+    assert run.params["days"] == 7
+    assert run.finished
+    assert synced.requests.count("update_end_date") == run.total
+    assert run.events.count() == run.total
+    assert set(run.events.values_list("ip", flat=True)) == {"10.0.0.1"}
+
+
+def test_only_the_operator_who_prepared_a_run_may_confirm_it(synced, operator):
+    run = _prepared(operator)
+    other = make_user("oscar", "Operator")
+    with pytest.raises(PermissionDenied):
+        bulk.bulk_run_confirm(run=run, actor=Actor(user=other), days=7, end_date=None)
+    run.refresh_from_db()
+    assert run.confirmed_at is None
+    assert synced.requests.count("update_end_date") == 0
+
+
+def test_a_retry_by_another_operator_is_audited_as_that_operator(synced, operator):
+    run = _prepared(operator, count=2)
+    synced.faults.set("update_end_date", status=503)
+    bulk.bulk_run_confirm(run=run, actor=Actor(user=operator), days=7, end_date=None)
+    assert set(run.events.values_list("outcome", flat=True)) == {AuditEvent.Outcome.FAILED}
+    synced.faults.clear()
+    other = make_user("oscar", "Operator")
+    retry = bulk.bulk_run_retry(run=run, actor=Actor(user=other, ip="10.0.0.2"))
+    assert retry.created_by == other
+    assert set(retry.events.values_list("username", "outcome")) == {
+        ("oscar", AuditEvent.Outcome.DONE)
+    }
+
+
+def test_a_resumed_run_reads_back_a_write_whose_answer_was_lost(synced, operator):
+    """The worker was killed with segment A's write sent (and applied) but its answer
+    lost, and with segment B marked sending but never sent. The resumed run sends
+    nothing for A and one write for B."""
+    run = _prepared(operator, count=3)
+    a, b, c = run.segment_ids
+    BulkRun.objects.filter(pk=run.pk).update(
+        confirmed_at=timezone.now(),
+        confirmed_by=operator,
+        started_at=timezone.now(),
+        params={**run.params, "days": 7, "end_date": None},
+    )
+    ends = dict(Segment.objects.filter(segment_id__in=[a, b]).values_list("segment_id", "end_date"))
+    target_a, target_b = ends[a] + timedelta(days=7), ends[b] + timedelta(days=7)
+    with remote.segment_api() as platform:
+        platform.update_end_date(segment_id=a, end_date=target_a)  # applied, answer "lost"
+    BulkItem.objects.create(run=run, segment_id=a, state="sending", target_end_date=target_a)
+    BulkItem.objects.create(run=run, segment_id=b, state="sending", target_end_date=target_b)
+    synced.requests.clear()
+
+    assert bulk_run_execute(run_id=run.pk) == "finished"
+
+    assert synced.requests.count("update_end_date") == 2  # b and c, not a
+    outcomes = dict(run.events.values_list("segment_id", "outcome"))
+    assert outcomes == dict.fromkeys((a, b, c), AuditEvent.Outcome.DONE)
+    assert "read back" in run.events.get(segment_id=a).message
+    assert abs(Segment.objects.get(segment_id=a).end_date - target_a) < timedelta(seconds=1)
+    assert set(run.items.values_list("state", flat=True)) == {"finished"}
+    assert bulk_run_execute(run_id=run.pk) == "finished already"
+
+
+def test_the_run_page_shows_queued_then_finished_never_not_confirmed(
+    synced, operator, client, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    client.force_login(operator)
+    run = _prepared(operator)
+    page = client.get(f"/bulk/{run.pk}/").content.decode()
+    assert "Not confirmed" in page
+    form = client.post(
+        "/segments/bulk/",
+        {"intent": "extend-selected", "selected": [str(i) for i in run.segment_ids]},
+    ).content.decode()
+    run = BulkRun.objects.latest("pk")
+    token = re.search(r'name="form_token" value="(\w+)"', form).group(1)
+    client.post(f"/bulk/{run.pk}/confirm/", {"days": "7", "form_token": token})
+    page = client.get(f"/bulk/{run.pk}/").content.decode()
+    assert "Not confirmed" not in page
+    assert "Queued" in page
+    again = client.post(
+        f"/bulk/{run.pk}/confirm/", {"days": "30", "form_token": "0" * 32}, follow=True
+    ).content.decode()
+    assert "already confirmed" in again
+    bulk_run_execute(run_id=run.pk)
+    page = client.get(f"/bulk/{run.pk}/").content.decode()
+    assert "Finished" in page
+    assert "Not confirmed" not in page

@@ -220,5 +220,6 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
         "sandbox": {"level": "WARNING"},
         "apscheduler": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }

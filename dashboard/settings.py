@@ -138,6 +138,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests use a file too (not shared-cache memory, whose table locks fail at
+    # once): concurrent writers in threads and processes then behave as in use.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -172,6 +175,10 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+
+# One write to a platform segment at a time (segments/services/write_lock.py):
+# how long a second writer waits for the first before it is told to try again.
+SEGMENT_WRITE_LOCK_WAIT = env_float("SEGMENT_WRITE_LOCK_WAIT", 30)
 
 BACKGROUND_JOBS = env_bool("BACKGROUND_JOBS", True)
 

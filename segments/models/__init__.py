@@ -4,6 +4,7 @@ from segments.models.audit import AuditEvent
 from segments.models.bulk import BULK_RUN_SILENCE, BulkRun
 from segments.models.deletes import ScheduledDelete
 from segments.models.leases import Lease, WorkerBeat
+from segments.models.locks import SegmentWriteLock
 from segments.models.mirror import (
     COUNT_FIELDS,
     COUNT_NAMES,
@@ -41,6 +42,7 @@ __all__ = [
     "Segment",
     "SegmentCountSnapshot",
     "SegmentQuerySet",
+    "SegmentWriteLock",
     "SubmissionToken",
     "SyncState",
     "ViewPreference",

@@ -43,8 +43,9 @@ class Fault:
     It forces an answer when ``status`` is set, ``kind`` is not ``json``, or
     ``error_rate`` is set (then only that fraction of requests is answered so);
     otherwise it only adds latency. ``every`` forces it on every Nth matching
-    request only (a fixed pattern, e.g. every third call failing). ``times``
-    counts the matching requests left.
+    request only (a fixed pattern, e.g. every third call failing); ``after``
+    answers the first N matching requests normally. ``times`` counts the
+    matching requests left.
     """
 
     status: int | None = None
@@ -55,6 +56,7 @@ class Fault:
     times: int | None = None
     apply: bool = False
     every: int | None = None
+    after: int = 0
     seen: int = 0
 
     @property
@@ -81,6 +83,7 @@ def _check(endpoint: str, fault: Fault) -> None:
         (fault.error_rate, lambda v: isinstance(v, int | float) and 0 <= v <= 1, "error_rate"),
         (fault.times, lambda v: isinstance(v, int) and v >= 1, "times"),
         (fault.every, lambda v: isinstance(v, int) and v >= 1, "every"),
+        (fault.after, lambda v: isinstance(v, int) and v >= 0, "after"),
     )
     for value, valid, name in checks:
         if value is not None and (isinstance(value, bool) or not valid(value)):
@@ -115,9 +118,10 @@ class Faults:
         times: int | None = None,
         apply: bool = False,
         every: int | None = None,
+        after: int = 0,
     ) -> Fault:
         """Install (or replace) the fault of ``endpoint``; raises ``ValueError`` if invalid."""
-        fault = Fault(status, kind, retry_after, latency_ms, error_rate, times, apply, every)
+        fault = Fault(status, kind, retry_after, latency_ms, error_rate, times, apply, every, after)
         _check(endpoint, fault)
         with self._lock:
             self._faults[endpoint] = fault
@@ -156,6 +160,7 @@ class Faults:
                 fault.seen += 1
                 if (
                     fault.forces_answer
+                    and fault.seen > fault.after
                     and (fault.every is None or fault.seen % fault.every == 0)
                     and (fault.error_rate is None or self._rng.random() < fault.error_rate)
                 ):

@@ -138,12 +138,12 @@ def test_a_date_not_later_than_the_current_end_is_refused(op_client, live_segmen
 @pytest.mark.parametrize(
     ("fault", "text", "outcome"),
     [
-        ({"status": 500, "kind": "html"}, "The platform is unavailable", "failed"),
-        ({"status": 503, "kind": "json", "retry_after": 5}, "Nothing was changed", "failed"),
+        ({"status": 500, "kind": "html"}, "Not applied: the platform is unavailable", "failed"),
+        ({"status": 503, "kind": "json", "retry_after": 5}, "Not applied", "failed"),
         ({"status": 400, "kind": "json"}, "The platform refused the change", "refused"),
-        ({"status": 429, "retry_after": 7}, "wait 7 seconds", "failed"),
+        ({"status": 429, "retry_after": 7}, "Wait 7 seconds", "failed"),
         ({"status": 409}, "being changed by another operation", "conflict"),
-        ({"kind": "disconnect"}, "did not confirm the change", "failed"),
+        ({"kind": "disconnect"}, "Not confirmed: the platform did not answer", "unknown"),
     ],
 )
 def test_a_failed_extend_changes_nothing_and_says_what_failed(
@@ -173,7 +173,8 @@ def test_a_timeout_says_the_change_may_have_happened(op_client, live_segment, sy
     fields = open_form(op_client, url)
     synced.faults.set("update_end_date", latency_ms=900)
     response = op_client.post(url, {**fields, "preset": "7"}, headers=HTMX)
-    assert "did not confirm the change" in response.text
+    assert "Not confirmed" in response.text
+    assert "may still apply it" in response.text
     assert "Refresh the segment" in response.text
     # The platform applies the write late: the mirror keeps the last confirmed state
     # until a refresh reads it (and the late write must not land in the next test).

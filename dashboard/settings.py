@@ -179,6 +179,8 @@ SECURE_CSP = {
 # One write to a platform segment at a time (segments/services/write_lock.py):
 # how long a second writer waits for the first before it is told to try again.
 SEGMENT_WRITE_LOCK_WAIT = env_float("SEGMENT_WRITE_LOCK_WAIT", 30)
+# Seconds after which a lock left by a crashed process expires (0: from the timeouts).
+SEGMENT_WRITE_LOCK_LEASE = env_float("SEGMENT_WRITE_LOCK_LEASE", 0)
 
 BACKGROUND_JOBS = env_bool("BACKGROUND_JOBS", True)
 

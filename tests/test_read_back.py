@@ -4,13 +4,15 @@ was sent" only when nothing was."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
 from segments import remote
 from segments.models import AuditEvent, Segment
-from segments.services.actions import Actor, segment_delete, segment_extend
+from segments.services.audit import Actor
+from segments.services.platform_writes import segment_delete, segment_extend
 
 pytestmark = pytest.mark.django_db
 Outcome = AuditEvent.Outcome
@@ -132,3 +134,24 @@ def test_a_delete_answered_500_and_not_applied_says_so(synced, operator, target)
     assert "it still exists" in result.message
     target.refresh_from_db()
     assert not target.is_deleted
+
+
+def test_a_preset_extend_moves_the_end_date_by_exactly_n_days(synced, operator, client, target):
+    """The platform counts in 100-ns ticks: +7 days keeps the seventh digit."""
+    from sandbox.data import TICKS_PER_SECOND, parse_ticks
+
+    seven_digits = "2030-03-04T05:06:07.1234567Z"
+    synced.store.touch_segment(target.segment_id, endDate=seven_digits)
+    ticks = parse_ticks(seven_digits)
+    end = remote.Segment.parse(synced.store.get_segment(target.segment_id))
+    client.force_login(operator)
+    url = f"/segments/{target.segment_id}/extend/"
+    page = client.get(url).text
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    response = client.post(
+        url,
+        {"form_token": token, "expected_updated": end.updated.isoformat(), "preset": "7"},
+    )
+    assert response.status_code == 302
+    moved = parse_ticks(synced.store.get_segment(target.segment_id)["endDate"])
+    assert moved - ticks == 7 * 86_400 * TICKS_PER_SECOND

@@ -12,7 +12,8 @@ import pytest
 
 from segments import remote
 from segments.models import AuditEvent, Segment
-from segments.services.actions import Actor, segment_delete, segment_extend
+from segments.services.audit import Actor
+from segments.services.platform_writes import segment_delete, segment_extend
 
 pytestmark = pytest.mark.django_db
 Outcome = AuditEvent.Outcome

@@ -19,7 +19,8 @@ from django.db import connection, connections
 
 from segments import remote
 from segments.models import AuditEvent, Segment
-from segments.services.actions import Actor, segment_extend
+from segments.services.audit import Actor
+from segments.services.platform_writes import segment_extend
 from tests.conftest import make_user
 
 TRIALS = 20

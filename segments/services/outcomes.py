@@ -92,3 +92,57 @@ def explain(error: RemoteError) -> tuple[str, str]:
             "refresh the segment before trying again."
         )
     return Outcome.FAILED, f"The platform returned an error{server}{ref}. Nothing was changed."
+
+
+def _reference(error: RemoteError) -> str:
+    parts = [f"HTTP {error.status}"] if error.status else []
+    if error.request_id:
+        parts.append(f"request id {error.request_id}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def failure_reason(error: RemoteError) -> tuple[str, str]:
+    """What went wrong, as a clause, and what the operator can do about it."""
+    server = (
+        f": {error.message}" if error.message and error.message != error.default_message else ""
+    )
+    ref = _reference(error)
+    if isinstance(error, AuthError):
+        return (
+            f"the platform refused the dashboard's configured credentials{ref}",
+            "An admin must correct the Segment API user name and password (or session "
+            "cookie) in the dashboard's settings.",
+        )
+    if isinstance(error, RateLimited):
+        wait = f"{error.retry_after:g} seconds" if error.retry_after else "a minute"
+        return f"the platform is throttling requests{ref}", f"Wait {wait} and try again."
+    if isinstance(error, Unavailable) and error.status is None:
+        return (
+            f"the platform did not answer ({error.message.rstrip('.')})",
+            "Try again in a few minutes.",
+        )
+    if isinstance(error, Unavailable):
+        return f"the platform is unavailable{server}{ref}", "Try again in a few minutes."
+    if isinstance(error, BadResponse):
+        return (
+            f"the platform answered something unexpected{ref}",
+            "Try again; if it keeps happening, give the request id to the platform's support.",
+        )
+    return f"the platform returned an error{server}{ref}", "Try again in a few minutes."
+
+
+def not_sent(error: RemoteError) -> tuple[str, str]:
+    """The audit outcome and message of a failure before the write was sent."""
+    reason, advice = failure_reason(error)
+    return Outcome.FAILED, f"Nothing was sent: {reason}. {advice}"
+
+
+def no_answer(error: RemoteError) -> bool:
+    """No answer arrived (timeout, dropped connection): the platform may still act."""
+    return isinstance(error, Unavailable) and error.status is None
+
+
+def despite(error: RemoteError, what: str) -> str:
+    """The note added to a success that was answered with an error."""
+    reason, _ = failure_reason(error)
+    return f" ({reason[0].upper()}{reason[1:]}, but {what}.)"

@@ -155,3 +155,47 @@ def test_a_preset_extend_moves_the_end_date_by_exactly_n_days(synced, operator, 
     assert response.status_code == 302
     moved = parse_ticks(synced.store.get_segment(target.segment_id)["endDate"])
     assert moved - ticks == 7 * 86_400 * TICKS_PER_SECOND
+
+
+def test_a_create_applied_but_answered_500_is_found_by_name(synced, operator):
+    from segments.models import Audience
+    from segments.services.audience_writes import audience_create
+
+    synced.faults.set("create_crm_audience", status=500, apply=True)
+    result = audience_create(actor=Actor(user=operator), name="Lost answer list", campaign_id=1)
+    assert result.outcome == Outcome.DONE, result.message
+    assert "the platform lists it" in result.message
+    assert Audience.objects.get(id=result.details["audience_id"]).name == "Lost answer list"
+    assert synced.requests.count("create_crm_audience") == 1
+
+
+def test_a_create_not_applied_offers_a_retry(synced, operator):
+    from segments.services.audience_writes import audience_create
+
+    synced.faults.set("create_crm_audience", status=500)
+    result = audience_create(actor=Actor(user=operator), name="Never made", campaign_id=1)
+    assert result.outcome == Outcome.FAILED
+    assert result.message.startswith("Not applied:")
+    assert "no audience named “Never made” was found" in result.message
+    assert "refresh the segment" not in result.message.lower()
+
+
+def test_an_activation_applied_but_answered_500_is_found_by_name(synced, operator):
+    from segments.models import Account, Audience
+    from segments.services.audience_writes import audience_activate
+
+    audience = Audience.objects.filter(is_deleted=False).order_by("id").first()
+    account = Account.objects.order_by("id").first()
+    synced.faults.set("activate_audience", status=500, apply=True)
+    result = audience_activate(
+        actor=Actor(user=operator),
+        audience_id=audience.id,
+        account_id=account.id,
+        name="Lost answer segment",
+        description="",
+        start_date=synced.anchor,
+        end_date=synced.anchor + timedelta(days=30),
+    )
+    assert result.outcome == Outcome.DONE, result.message
+    assert result.segment.name == "Lost answer segment"
+    assert Segment.objects.filter(name="Lost answer segment", account_id=account.id).count() == 1

@@ -176,6 +176,9 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# The latest new end date the forms accept, in years from now.
+MAX_END_DATE_YEARS = int(os.environ.get("MAX_END_DATE_YEARS", "5"))
+
 # One write to a platform segment at a time (segments/services/write_lock.py):
 # how long a second writer waits for the first before it is told to try again.
 SEGMENT_WRITE_LOCK_WAIT = env_float("SEGMENT_WRITE_LOCK_WAIT", 30)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segments import selectors
+from segments.fields import MultipleIdsField
 from segments.forms import (
     ActivateForm,
     BulkConfirmForm,
@@ -144,7 +145,7 @@ def bulk_prepare(request: HttpRequest) -> HttpResponse:
     if action not in BulkRun.Action.values or scope not in ("selected", "filter"):
         return HttpResponse("Unknown bulk action.", status=400)
     if scope == "selected":
-        ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+        ids = MultipleIdsField().clean(request.POST.getlist("selected"))
         ids = selectors.segment_ids_visible(segment_ids=ids)
     else:
         ids = selectors.segment_ids_matching(filters=QueryDict(request.POST.get("query", "")))

@@ -1,4 +1,4 @@
-"""The CSV export: formula injection escaped."""
+"""The CSV export: formula injection escaped, a byte order mark for Excel on request."""
 
 from __future__ import annotations
 
@@ -33,3 +33,13 @@ def test_cells_that_would_run_as_formulas_are_escaped(viewer_client, synced):
     assert dangerous == []
     # Numbers stay numbers, however they start.
     assert all(row["segment_id"].isdigit() for row in rows)
+
+
+def test_a_byte_order_mark_is_offered_for_excel(viewer_client, synced):
+    Segment.objects.filter(pk=Segment.objects.visible().first().pk).update(name="Q1 – Q2")
+    assert not export(viewer_client).startswith("\ufeff")
+    text = export(viewer_client, "?bom=1")
+    assert text.startswith("\ufeff")
+    assert "Q1 – Q2" in text
+    assert text[1:].startswith("segment_id,")
+    assert "bom=1" in viewer_client.get("/segments/").text

@@ -24,7 +24,7 @@ from segments.services.platform_writes import segment_extend
 from tests.conftest import make_user
 
 TRIALS = 20
-LATENCY_MS = 100
+LATENCY_MS = 50
 Outcome = AuditEvent.Outcome
 
 

@@ -95,9 +95,9 @@ class SegmentApiClient:
         body = json_body(response, operation="login")
         cookie = response.cookies.get(COOKIE_NAME)
         if not isinstance(body, dict) or body.get("data") is not True or not cookie:
+            # Answered 200 with data false: no HTTP error to quote, only the request id.
             raise AuthError(
                 "The remote refused the user name or password.",
-                status=response.status_code,
                 request_id=request_id_of(response),
                 operation="login",
             )

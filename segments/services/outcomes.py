@@ -103,9 +103,8 @@ def _reference(error: RemoteError) -> str:
 
 def failure_reason(error: RemoteError) -> tuple[str, str]:
     """What went wrong, as a clause, and what the operator can do about it."""
-    server = (
-        f": {error.message}" if error.message and error.message != error.default_message else ""
-    )
+    message = (error.message or "").rstrip(". ")
+    server = f": {message}" if message and error.message != error.default_message else ""
     ref = _reference(error)
     if isinstance(error, AuthError):
         return (
@@ -146,3 +145,14 @@ def despite(error: RemoteError, what: str) -> str:
     """The note added to a success that was answered with an error."""
     reason, _ = failure_reason(error)
     return f" ({reason[0].upper()}{reason[1:]}, but {what}.)"
+
+
+def refresh_failed(error: RemoteError, *, data_age: str) -> str:
+    """The message of a failed refresh: what failed, how old the data shown is, and
+    who can fix it (credentials need an admin; anything else may pass)."""
+    reason, advice = failure_reason(error)
+    if not isinstance(error, AuthError):
+        advice = "Try again in a minute; if it keeps failing, check the platform's status page."
+    return (
+        f"The refresh failed: {reason}. What you see is the last synced copy ({data_age}). {advice}"
+    )

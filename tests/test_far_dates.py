@@ -67,3 +67,36 @@ def test_an_extend_beyond_the_horizon_is_refused_on_the_form(op_client, synced, 
         assert response.status_code == 200
         assert "within 5 years" in response.text or "between 1900 and 2999" in response.text
         assert synced.requests.count("update_end_date") == 0
+
+
+def test_a_bulk_extend_including_a_far_segment_audits_every_segment(op_client, far_segment, synced):
+    from segments.models import AuditEvent, BulkRun
+    from segments.services.audit import Actor
+    from segments.services.bulk import bulk_run_create, bulk_run_execute
+
+    others = list(
+        Segment.objects.visible()
+        .filter(end_date__gt=timezone.now() + timedelta(days=2))
+        .exclude(pk=far_segment.pk)
+        .values_list("segment_id", flat=True)[:2]
+    )
+    from segments.services.sync import segment_refresh
+
+    synced.store.touch_segment(far_segment.segment_id, endDate="9999-12-31T23:59:59.9999999Z")
+    segment_refresh(segment_id=far_segment.segment_id)
+    operator = op_client.session["_auth_user_id"]
+    from django.contrib.auth.models import User
+
+    run = bulk_run_create(
+        actor=Actor(user=User.objects.get(pk=operator)),
+        action=BulkRun.Action.EXTEND,
+        segment_ids=[far_segment.segment_id, *others],
+        params={"days": 7},
+    )
+    bulk_run_execute(run_id=run.pk, ip=None)
+    events = AuditEvent.objects.filter(bulk_run=run)
+    assert events.count() == 3
+    assert events.filter(outcome="done").count() == 2
+    refused = events.get(segment_id=far_segment.segment_id)
+    assert refused.outcome == "refused"
+    assert "cannot be extended any further" in refused.message

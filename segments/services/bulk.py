@@ -6,7 +6,7 @@ its audit events. A retry is a new run over the failed segments of an old one.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -16,7 +16,6 @@ from segments.models import BulkRun, Segment
 from segments.remote.records import parse_datetime
 from segments.selectors.bulk import RETRYABLE
 from segments.services.audit import Actor
-from segments.services.end_dates import extension_base
 from segments.services.jobs import job_start
 from segments.services.platform_writes import segment_delete, segment_extend
 
@@ -78,15 +77,13 @@ def bulk_run_execute(*, run_id: int, ip: str | None) -> None:
 
 def _extend_one(run, actor, client, segment_id: int, expected: datetime | None) -> None:
     params = run.params
-    if params.get("days"):
-        mirror = Segment.objects.filter(segment_id=segment_id).values_list("end_date", flat=True)
-        new_end = extension_base(mirror.first()) + timedelta(days=int(params["days"]))
-    else:
-        new_end = parse_datetime(params["end_date"])
+    days = int(params["days"]) if params.get("days") else None
     segment_extend(
         actor=actor,
         segment_id=segment_id,
-        new_end_date=new_end,
+        # +N days count from the platform's exact end date, read under the write lock.
+        new_end_date=None if days else parse_datetime(params["end_date"]),
+        days=days,
         expected_updated=expected,
         client=client,
         bulk_run=run,

@@ -183,7 +183,10 @@ def _extend(write, api, new_end_date, days, expected_updated) -> ActionResult:
         return write.changed_meanwhile(current)
     if days:
         # From the platform's own value, so its 100-ns digit is kept (PlatformInstant).
-        new_end_date = extension_base(current.end_date) + timedelta(days=days)
+        try:
+            new_end_date = extension_base(current.end_date) + timedelta(days=days)
+        except OverflowError:
+            return write.audit(Outcome.REFUSED, "This segment cannot be extended any further.")
     if problem := end_date_problem(new_end=new_end_date, current_end=current.end_date):
         return write.audit(Outcome.REFUSED, problem)
     error = answered = None

@@ -39,15 +39,11 @@ def utc_text(value: datetime) -> str:
     return f"{value.astimezone(UTC):%d %b %Y %H:%M} UTC"
 
 
-def explain(error: RemoteError) -> tuple[str, str]:
-    """The audit outcome and the operator's message for a failed write to the remote."""
-    parts = [f"HTTP {error.status}"] if error.status else []
-    if error.request_id:
-        parts.append(f"request id {error.request_id}")
-    ref = f" ({', '.join(parts)})" if parts else ""
-    server = (
-        f": {error.message}" if error.message and error.message != error.default_message else ""
-    )
+def explain(error: ValidationError | NotFound | Conflict) -> tuple[str, str]:
+    """The audit outcome and the operator's message for a write the platform
+    definitely did not apply: refused as invalid, already gone, or locked. (Other
+    failures are read back first: ``failure_reason`` words them.)"""
+    ref = _reference(error)
     if isinstance(error, ValidationError):
         fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.field_errors.items())
         reason = error.message + (f" ({fields})" if fields else "")
@@ -60,38 +56,13 @@ def explain(error: RemoteError) -> tuple[str, str]:
             f"The platform no longer has this segment{ref}. It was already deleted; "
             "it is now hidden from the tables."
         )
-    if isinstance(error, Conflict):
-        return Outcome.CONFLICT, (
-            f"The platform says the segment is being changed by another operation{server}{ref}. "
-            "Refresh it and try again in a moment."
-        )
-    if isinstance(error, RateLimited):
-        wait = f"{error.retry_after:g} seconds" if error.retry_after else "a minute"
-        return Outcome.FAILED, (
-            f"The platform is throttling requests{ref}. Nothing was changed: wait {wait} and "
-            "try again."
-        )
-    if isinstance(error, AuthError):
-        return Outcome.FAILED, (
-            f"The platform refused the dashboard's credentials{ref}. Nothing was changed: "
-            "ask an admin to check the Segment API settings."
-        )
-    if isinstance(error, Unavailable) and error.status is None:
-        return Outcome.FAILED, (
-            f"The platform did not confirm the change: {error.message} It may or may not have "
-            "been applied. Refresh the segment to see its current values before trying again."
-        )
-    if isinstance(error, Unavailable):
-        return Outcome.FAILED, (
-            f"The platform is unavailable{server}{ref}. Nothing was changed: try again in a "
-            "few minutes."
-        )
-    if isinstance(error, BadResponse):
-        return Outcome.FAILED, (
-            f"The platform answered something unexpected{ref}. The change may have been applied: "
-            "refresh the segment before trying again."
-        )
-    return Outcome.FAILED, f"The platform returned an error{server}{ref}. Nothing was changed."
+    server = (
+        f": {error.message}" if error.message and error.message != error.default_message else ""
+    )
+    return Outcome.CONFLICT, (
+        f"The platform says the segment is being changed by another operation{server}{ref}. "
+        "Refresh it and try again in a moment."
+    )
 
 
 def _reference(error: RemoteError) -> str:

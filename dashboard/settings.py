@@ -6,6 +6,7 @@ in ``dashboard.settings_production``.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_tasks_db",
     "crontask",
+    "axes",
     "segments",
 ]
 
@@ -84,7 +86,24 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "segments.middleware.OperatorTimeZoneMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords in a
+# row for one user name, or from one address, logging in is refused for
+# LOGIN_COOLOFF_MINUTES. An admin lifts a lockout early under "Axes" in the
+# admin (delete the access attempts) or with ``manage.py axes_reset``.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 ROOT_URLCONF = "dashboard.urls"
 WSGI_APPLICATION = "dashboard.wsgi.application"
@@ -119,6 +138,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests use a file too (not shared-cache memory, whose table locks fail at
+    # once): concurrent writers in threads and processes then behave as in use.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -153,6 +175,15 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+
+# The latest new end date the forms accept, in years from now.
+MAX_END_DATE_YEARS = int(os.environ.get("MAX_END_DATE_YEARS", "5"))
+
+# One write to a platform segment at a time (segments/services/write_lock.py):
+# how long a second writer waits for the first before it is told to try again.
+SEGMENT_WRITE_LOCK_WAIT = env_float("SEGMENT_WRITE_LOCK_WAIT", 30)
+# Seconds after which a lock left by a crashed process expires (0: from the timeouts).
+SEGMENT_WRITE_LOCK_LEASE = env_float("SEGMENT_WRITE_LOCK_LEASE", 0)
 
 
 # Shared by every process in production (Redis); one process's memory for make run.
@@ -205,5 +236,6 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
         "sandbox": {"level": "WARNING"},
         "apscheduler": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }

@@ -42,7 +42,10 @@ class Fault:
 
     It forces an answer when ``status`` is set, ``kind`` is not ``json``, or
     ``error_rate`` is set (then only that fraction of requests is answered so);
-    otherwise it only adds latency. ``times`` counts the matching requests left.
+    otherwise it only adds latency. ``every`` forces it on every Nth matching
+    request only (a fixed pattern, e.g. every third call failing); ``after``
+    answers the first N matching requests normally. ``times`` counts the
+    matching requests left.
     """
 
     status: int | None = None
@@ -52,6 +55,9 @@ class Fault:
     error_rate: float | None = None
     times: int | None = None
     apply: bool = False
+    every: int | None = None
+    after: int = 0
+    seen: int = 0
 
     @property
     def forces_answer(self) -> bool:
@@ -76,6 +82,8 @@ def _check(endpoint: str, fault: Fault) -> None:
         (fault.retry_after, lambda v: isinstance(v, int) and v >= 0, "retry_after"),
         (fault.error_rate, lambda v: isinstance(v, int | float) and 0 <= v <= 1, "error_rate"),
         (fault.times, lambda v: isinstance(v, int) and v >= 1, "times"),
+        (fault.every, lambda v: isinstance(v, int) and v >= 1, "every"),
+        (fault.after, lambda v: isinstance(v, int) and v >= 0, "after"),
     )
     for value, valid, name in checks:
         if value is not None and (isinstance(value, bool) or not valid(value)):
@@ -109,9 +117,11 @@ class Faults:
         error_rate: float | None = None,
         times: int | None = None,
         apply: bool = False,
+        every: int | None = None,
+        after: int = 0,
     ) -> Fault:
         """Install (or replace) the fault of ``endpoint``; raises ``ValueError`` if invalid."""
-        fault = Fault(status, kind, retry_after, latency_ms, error_rate, times, apply)
+        fault = Fault(status, kind, retry_after, latency_ms, error_rate, times, apply, every, after)
         _check(endpoint, fault)
         with self._lock:
             self._faults[endpoint] = fault
@@ -147,8 +157,12 @@ class Faults:
                     if fault.times <= 0:
                         del self._faults[key]
                 delay += fault.latency_ms
-                if fault.forces_answer and (
-                    fault.error_rate is None or self._rng.random() < fault.error_rate
+                fault.seen += 1
+                if (
+                    fault.forces_answer
+                    and fault.seen > fault.after
+                    and (fault.every is None or fault.seen % fault.every == 0)
+                    and (fault.error_rate is None or self._rng.random() < fault.error_rate)
                 ):
                     forced = fault
         return delay / 1000, forced

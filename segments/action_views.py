@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segments import selectors
+from segments.fields import MultipleIdsField
 from segments.forms import (
     ActivateForm,
     BulkConfirmForm,
@@ -30,7 +31,7 @@ from segments.models import BulkRun, Segment
 from segments.navigation import after_choice, next_url
 from segments.permissions import OPERATE, VIEW
 from segments.responses import action_finished, form_page, go_to, messages_only, table_page
-from segments.services import bulk, platform_writes, review
+from segments.services import audience_writes, bulk, platform_writes, review
 from segments.services.audit import Actor
 from segments.services.outcomes import Outcome
 from segments.services.submissions import AlreadySubmitted, submission_claim
@@ -106,6 +107,8 @@ def segment_extend(request: HttpRequest, segment_id: int) -> HttpResponse:
             actor=actor_of(request),
             segment_id=segment_id,
             new_end_date=data["new_end_date"],
+            # A preset counts from the platform's exact end date (100-ns precision).
+            days=data["preset"],
             expected_updated=data["expected_updated"],
         ),
     )
@@ -142,7 +145,7 @@ def bulk_prepare(request: HttpRequest) -> HttpResponse:
     if action not in BulkRun.Action.values or scope not in ("selected", "filter"):
         return HttpResponse("Unknown bulk action.", status=400)
     if scope == "selected":
-        ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+        ids = MultipleIdsField().clean(request.POST.getlist("selected"))
         ids = selectors.segment_ids_visible(segment_ids=ids)
     else:
         ids = selectors.segment_ids_matching(filters=QueryDict(request.POST.get("query", "")))
@@ -225,7 +228,7 @@ def audience_create(request: HttpRequest) -> HttpResponse:
     form = CreateAudienceForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid() and _submission_accepted(request, form):
-        result = platform_writes.audience_create(
+        result = audience_writes.audience_create(
             actor=actor_of(request),
             name=form.cleaned_data["name"],
             campaign_id=form.cleaned_data["campaign_id"],
@@ -247,7 +250,7 @@ def audience_activate(request: HttpRequest, audience_id: int) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid() and _submission_accepted(request, form):
         data = form.cleaned_data
-        result = platform_writes.audience_activate(
+        result = audience_writes.audience_activate(
             actor=actor_of(request),
             audience_id=audience_id,
             account_id=data["account"],

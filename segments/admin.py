@@ -1,6 +1,9 @@
 """Read-only admin for the mirror: it is written by syncs and remote writes only."""
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.http import HttpResponseRedirect
 
 from segments.models import Account, Audience, Segment, SegmentCountSnapshot, SyncState
 
@@ -30,8 +33,28 @@ class AccountAdmin(ReadOnlyAdmin):
     search_fields = ("name", "=id")
 
 
+class DateDrillDownForm(forms.Form):
+    """The admin's date drill-down values, bounded so that the next year, month
+    or day (which the admin computes) is still a date."""
+
+    year = forms.IntegerField(required=False, min_value=1, max_value=9998)
+    month = forms.IntegerField(required=False, min_value=1, max_value=12)
+    day = forms.IntegerField(required=False, min_value=1, max_value=31)
+
+
+class BoundedDateHierarchy:
+    """A drill-down to an impossible date is the admin's "invalid filter" page, not a 500."""
+
+    def changelist_view(self, request, extra_context=None):
+        field = self.date_hierarchy
+        values = {part: request.GET.get(f"{field}__{part}") for part in ("year", "month", "day")}
+        if not DateDrillDownForm(values).is_valid():
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(Segment)
-class SegmentAdmin(ReadOnlyAdmin):
+class SegmentAdmin(BoundedDateHierarchy, ReadOnlyAdmin):
     list_display = (
         "segment_id",
         "name",

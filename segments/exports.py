@@ -1,9 +1,11 @@
 """CSV export of segments. Only mirror columns: no credential is ever stored,
-so none can be exported."""
+so none can be exported. Text that a spreadsheet would run as a formula is
+escaped; a UTF-8 byte order mark is offered for Excel."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
 
@@ -37,6 +39,19 @@ SEGMENT_EXPORT_COLUMNS = (
 )
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def csv_safe(value):
+    """Text that would start a formula gets a leading apostrophe (OWASP's advice):
+    spreadsheets then show it as text. Numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _value(segment: Segment, path: str):
     value = segment
     for part in path.split("."):
@@ -45,7 +60,7 @@ def _value(segment: Segment, path: str):
             return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return value
+    return csv_safe(value)
 
 
 def segment_export_rows(queryset: QuerySet[Segment]) -> Iterator[list]:
@@ -53,3 +68,18 @@ def segment_export_rows(queryset: QuerySet[Segment]) -> Iterator[list]:
     yield [header for header, _ in SEGMENT_EXPORT_COLUMNS]
     for segment in queryset.iterator(chunk_size=2000):
         yield [_value(segment, path) for _, path in SEGMENT_EXPORT_COLUMNS]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list], *, bom: bool = False) -> Iterator[str]:
+    """Rows as CSV text, line by line (for a streaming response); ``bom`` first
+    writes a UTF-8 byte order mark so Excel reads non-ASCII text right."""
+    if bom:
+        yield BOM
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow(row)

@@ -16,6 +16,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from segments.fields import BoundedDateField, BoundedDateTimeField, IdField, IdsField, as_id
 from segments.models import Audience, AuditEvent, Review, Segment
 from segments.widgets import DateInput, DateTimeLocalInput
 
@@ -31,8 +32,12 @@ def day_start(day, tz) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
-class IntegerFilter(django_filters.Filter):
-    field_class = forms.IntegerField
+class IdFilter(django_filters.Filter):
+    field_class = IdField
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
 
 
 class CheckboxFilter(django_filters.Filter):
@@ -99,8 +104,8 @@ class TableFilterSet(django_filters.FilterSet):
 
 class SegmentFilterForm(TableFilterForm):
     within_days = forms.IntegerField(required=False, min_value=1, max_value=3650, label="N days")
-    end_from = forms.DateField(required=False, label="From", widget=DateInput)
-    end_to = forms.DateField(required=False, label="To", widget=DateInput)
+    end_from = BoundedDateField(required=False, label="From", widget=DateInput)
+    end_to = BoundedDateField(required=False, label="To", widget=DateInput)
 
     def clean(self):
         data = super().clean()
@@ -122,7 +127,7 @@ class SegmentFilter(TableFilterSet):
             attrs={"placeholder": "Name, segment id or ref id", "type": "search"}
         ),
     )
-    audience = IntegerFilter(field_name="audience_id", min_value=1, label="Audience id")
+    audience = IdFilter(field_name="audience_id", label="Audience id")
     account = django_filters.TypedChoiceFilter(
         field_name="account_id", coerce=int, empty_value=None, label="Account"
     )
@@ -169,8 +174,8 @@ class SegmentFilter(TableFilterSet):
 
     def search(self, queryset, name, value):
         match = Q(name__icontains=value) | Q(segment_ref_id__iexact=value)
-        if value.isdigit():
-            match |= Q(segment_id=int(value))
+        if (segment_id := as_id(value)) is not None:
+            match |= Q(segment_id=segment_id)
         return queryset.filter(match)
 
     def filter_ends(self, queryset, name, value):
@@ -199,36 +204,19 @@ class SegmentFilter(TableFilterSet):
 # --- audiences ------------------------------------------------------------------
 
 
-class AudienceIdsField(forms.CharField):
-    """Audience ids separated by commas (or semicolons)."""
-
-    def clean(self, value) -> list[int]:
-        ids = []
-        for part in super().clean(value).replace(";", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if not part.isdigit():
-                raise forms.ValidationError(
-                    f"“{part[:20]}” is not an audience id: use whole numbers separated by commas."
-                )
-            ids.append(int(part))
-        return ids
-
-
 class AudienceIdsFilter(django_filters.Filter):
-    field_class = AudienceIdsField
+    field_class = IdsField
 
 
 class AudienceFilterForm(TableFilterForm):
     """The catalogue's date conditions: after, before, on (a day), between (inclusive)."""
 
-    updated_value = forms.DateTimeField(required=False, label="Date", widget=DateTimeLocalInput)
-    updated_from = forms.DateTimeField(required=False, label="From", widget=DateTimeLocalInput)
-    updated_to = forms.DateTimeField(required=False, label="To", widget=DateTimeLocalInput)
-    refreshed_value = forms.DateTimeField(required=False, label="Date", widget=DateTimeLocalInput)
-    refreshed_from = forms.DateTimeField(required=False, label="From", widget=DateTimeLocalInput)
-    refreshed_to = forms.DateTimeField(required=False, label="To", widget=DateTimeLocalInput)
+    updated_value = BoundedDateTimeField(required=False, label="Date", widget=DateTimeLocalInput)
+    updated_from = BoundedDateTimeField(required=False, label="From", widget=DateTimeLocalInput)
+    updated_to = BoundedDateTimeField(required=False, label="To", widget=DateTimeLocalInput)
+    refreshed_value = BoundedDateTimeField(required=False, label="Date", widget=DateTimeLocalInput)
+    refreshed_from = BoundedDateTimeField(required=False, label="From", widget=DateTimeLocalInput)
+    refreshed_to = BoundedDateTimeField(required=False, label="To", widget=DateTimeLocalInput)
 
     def clean(self):
         data = super().clean()
@@ -261,6 +249,7 @@ class AudienceFilter(TableFilterSet):
         choices=[("", "Lists and segments"), ("list", "Lists"), ("segment", "Segments")],
     )
     ids = AudienceIdsFilter(
+        what="audience id",
         field_name="id",
         lookup_expr="in",
         label="Audience ids",
@@ -316,9 +305,9 @@ class ActivityFilter(TableFilterSet):
     outcome = django_filters.TypedChoiceFilter(
         label="Outcome", choices=[("", "Any outcome"), *AuditEvent.Outcome.choices]
     )
-    segment = IntegerFilter(field_name="segment_id", min_value=1, label="Segment id")
-    date_from = django_filters.DateFilter(method="filter_from", label="From", widget=DateInput)
-    date_to = django_filters.DateFilter(method="filter_to", label="To", widget=DateInput)
+    segment = IdFilter(field_name="segment_id", label="Segment id")
+    date_from = BoundedDateFilter(method="filter_from", label="From", widget=DateInput)
+    date_to = BoundedDateFilter(method="filter_to", label="To", widget=DateInput)
 
     class Meta:
         model = AuditEvent

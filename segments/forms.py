@@ -8,30 +8,56 @@ import uuid
 from datetime import datetime, timedelta
 
 from django import forms
+from django.core import signing
 from django.utils import timezone
 
+from segments.fields import BoundedDateTimeField, IdField
 from segments.models import BulkRun, Review
 from segments.remote.records import parse_datetime
-from segments.services.end_dates import end_date_problem, extension_base
+from segments.services.end_dates import (
+    end_date_horizon_problem,
+    end_date_problem,
+    extension_base,
+)
 from segments.widgets import DateTimeLocalInput
 
-SUBMISSION_ID_PATTERN = r"^[0-9a-f]{32}$"
 PRESET_DAYS = (7, 30, 90)
+# One-time form tokens are signed: only a token this server rendered is accepted.
+FORM_TOKEN_SIGNER = signing.Signer(salt="segments.form-token")
+
+
+def new_form_token() -> str:
+    return FORM_TOKEN_SIGNER.sign(uuid.uuid4().hex)
+
+
+class FormTokenField(forms.CharField):
+    """A token this server signed; cleans to its unsigned value (what is claimed once)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=200, **kwargs)
+
+    def clean(self, value):
+        try:
+            return FORM_TOKEN_SIGNER.unsign(super().clean(value))
+        except signing.BadSignature:
+            raise forms.ValidationError("This form is out of date: reload the page.") from None
 
 
 class SubmissionForm(forms.Form):
     """A form with a one-time token, so a double submission is processed once."""
 
-    form_token = forms.RegexField(regex=SUBMISSION_ID_PATTERN, widget=forms.HiddenInput)
+    form_token = FormTokenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["form_token"].initial = uuid.uuid4().hex
+        self.fields["form_token"].initial = new_form_token()
 
     def renew_token(self) -> None:
         """After a processed submission, a re-rendered form is a new submission."""
         data = self.data.copy()
-        data["form_token"] = uuid.uuid4().hex
+        data["form_token"] = new_form_token()
         self.data = data
 
 
@@ -57,7 +83,7 @@ class ExtendForm(SubmissionForm):
         choices=[(d, f"+{d} days") for d in PRESET_DAYS],
         widget=forms.HiddenInput,
     )
-    new_end_date = forms.DateTimeField(
+    new_end_date = BoundedDateTimeField(
         required=False,
         label="New end date",
         widget=DateTimeLocalInput,
@@ -70,8 +96,18 @@ class ExtendForm(SubmissionForm):
         self.fields["expected_updated"].initial = segment.updated.isoformat()
 
     def preset_dates(self) -> list[tuple[int, datetime]]:
+        """The presets that give an acceptable date (none past the horizon, or
+        past the calendar for a segment whose end date is already that far)."""
         base = extension_base(self.segment.end_date)
-        return [(days, base + timedelta(days=days)) for days in PRESET_DAYS]
+        dates = []
+        for days in PRESET_DAYS:
+            try:
+                moved = base + timedelta(days=days)
+            except OverflowError:
+                break
+            if end_date_problem(new_end=moved, current_end=self.segment.end_date) is None:
+                dates.append((days, moved))
+        return dates
 
     @property
     def presets_from(self) -> str:
@@ -82,7 +118,13 @@ class ExtendForm(SubmissionForm):
         data = super().clean()
         preset, chosen = data.get("preset"), data.get("new_end_date")
         if preset:
-            data["new_end_date"] = extension_base(self.segment.end_date) + timedelta(days=preset)
+            try:
+                data["new_end_date"] = extension_base(self.segment.end_date) + timedelta(
+                    days=preset
+                )
+            except OverflowError:
+                self.add_error("new_end_date", "This segment cannot be extended any further.")
+                return data
         elif not chosen:
             if "new_end_date" not in self.errors:
                 self.add_error("new_end_date", "Choose a preset or enter the new end date.")
@@ -122,12 +164,12 @@ class BulkConfirmForm(SubmissionForm):
         label="Add to each end date",
         choices=[("", "—"), *[(d, f"+{d} days") for d in PRESET_DAYS]],
     )
-    end_date = forms.DateTimeField(
+    end_date = BoundedDateTimeField(
         required=False,
         label="Or set every end date to",
         widget=DateTimeLocalInput,
     )
-    confirm_count = forms.IntegerField(required=False, label="Type the number of segments")
+    confirm_count = IdField(required=False, label="Type the number of segments")
 
     def __init__(self, *args, run, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,8 +182,10 @@ class BulkConfirmForm(SubmissionForm):
                 self.add_error("days", "Choose how far to extend, or a new end date.")
             if data.get("days") and data.get("end_date"):
                 self.add_error("end_date", "Choose days or a date, not both.")
-            if data.get("end_date") and data["end_date"] <= timezone.now():
-                self.add_error("end_date", "The new end date must be in the future.")
+            if data.get("end_date") and (
+                problem := end_date_problem(new_end=data["end_date"], current_end=None)
+            ):
+                self.add_error("end_date", problem)
         elif data.get("confirm_count") != self.run.total:
             self.add_error(
                 "confirm_count",
@@ -155,7 +199,7 @@ class CreateAudienceForm(SubmissionForm):
     description = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    campaign_id = forms.IntegerField(min_value=1, label="Campaign id")
+    campaign_id = IdField(label="Campaign id")
 
 
 class ActivateForm(SubmissionForm):
@@ -164,8 +208,8 @@ class ActivateForm(SubmissionForm):
     description = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    start_date = forms.DateTimeField(widget=DateTimeLocalInput)
-    end_date = forms.DateTimeField(
+    start_date = BoundedDateTimeField(widget=DateTimeLocalInput)
+    end_date = BoundedDateTimeField(
         required=False,
         widget=DateTimeLocalInput,
     )
@@ -180,7 +224,20 @@ class ActivateForm(SubmissionForm):
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end <= start:
             self.add_error("end_date", "The end date must be after the start date.")
+        elif end and (problem := end_date_horizon_problem(end)):
+            self.add_error("end_date", problem)
         return data
+
+
+class RefreshForm(forms.Form):
+    """What "Refresh from platform" refreshes: everything, one audience or one segment."""
+
+    scope = forms.ChoiceField(
+        choices=[("all", "all"), ("audience", "audience"), ("segment", "segment")],
+        required=False,
+    )
+    id = IdField(required=False)
+    full = forms.BooleanField(required=False)
 
 
 class ReviewForm(forms.Form):

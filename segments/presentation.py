@@ -92,7 +92,10 @@ def when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
     if value is None:
         return "—"
     utc = value.astimezone(UTC)
-    local = timezone.localtime(value).strftime(fmt)
+    try:
+        local = timezone.localtime(value).strftime(fmt)
+    except OverflowError:  # at the calendar's ends the zone shift has no date: show UTC
+        local = utc.strftime(fmt) + " UTC"
     return mark_safe(  # noqa: S308 - formatted dates only
         f'<time datetime="{utc.isoformat()}" title="{utc:%Y-%m-%d %H:%M:%S} UTC">{local}</time>'
     )
@@ -142,6 +145,17 @@ def pipeline_bar(segment) -> str:
         '<svg class="pipeline" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" '
         f'aria-label="Pipeline: {text}"><title>{text}</title>{"".join(rects)}</svg>'
     )
+
+
+def pipeline_rows(segment) -> list[tuple[str, int | None, float]]:
+    """Each pipeline count with its bar width (0-100), all on one scale: the largest
+    count is the full width (a count unknown to the platform draws no bar)."""
+    counts = segment.pipeline
+    top = max((value or 0 for _, value in counts), default=0)
+    return [
+        (label, value, round(100 * (value or 0) / top, 6) if top else 0.0)
+        for label, value in counts
+    ]
 
 
 HISTORY_LINES = (
@@ -206,6 +220,6 @@ def _short(value) -> str:
     if len(text) >= 19 and text[4] == "-" and text[10] == "T":
         try:
             return timezone.localtime(datetime.fromisoformat(text)).strftime("%d %b %Y %H:%M")
-        except ValueError:
+        except (ValueError, OverflowError):
             return text
     return text[:80]

@@ -6,8 +6,6 @@ Each list view serves the full page and, for an HTMX request, only the
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -19,13 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from segments import presentation, selectors
-from segments.exports import segment_export_rows
-from segments.forms import ExtendForm, team_forms
+from segments.exports import csv_lines, segment_export_rows
+from segments.forms import ExtendForm, RefreshForm, team_forms
 from segments.navigation import next_url
 from segments.permissions import VIEW
 from segments.remote import RemoteError
 from segments.responses import messages_only, table_page
 from segments.services import sync, sync_lock
+from segments.services.outcomes import refresh_failed
 from segments.tables import AccountTable, AudienceTable, SegmentTable
 
 
@@ -55,13 +54,8 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 def segment_export(request: HttpRequest) -> StreamingHttpResponse:
     """The current filtered view as CSV, streamed row by row."""
     queryset = selectors.segment_list(filters=request.GET)
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-    rows = (writer.writerow(row) for row in segment_export_rows(queryset))
+    # ``bom=1``: a byte order mark first, so Excel reads the file as UTF-8.
+    rows = csv_lines(segment_export_rows(queryset), bom=request.GET.get("bom") == "1")
     file_time = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="segments-{file_time}.csv"'
@@ -132,22 +126,23 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def refresh(request: HttpRequest) -> HttpResponse:
     """Refresh the whole platform, one audience or one segment from the remote."""
-    scope = request.POST.get("scope", "all")
-    target = request.POST.get("id", "")
+    form = RefreshForm(request.POST)
+    form.is_valid()
+    scope, target = form.cleaned_data.get("scope") or "all", form.cleaned_data.get("id")
     back = next_url(request, reverse("overview"))
     try:
-        if scope == "segment" and target.isdigit():
-            found = sync.segment_refresh(segment_id=int(target))
+        if scope == "segment" and target:
+            found = sync.segment_refresh(segment_id=target)
             text = (
                 "Segment refreshed from the platform."
                 if found
                 else ("The platform no longer has this segment: it is now hidden from the tables.")
             )
-        elif scope == "audience" and target.isdigit():
-            count = sync.audience_refresh(audience_id=int(target))
+        elif scope == "audience" and target:
+            count = sync.audience_refresh(audience_id=target)
             text = f"Audience refreshed: {count} segments from the platform."
         else:
-            requested = sync_lock.sync_request(full=request.POST.get("full") == "1")
+            requested = sync_lock.sync_request(full=bool(form.cleaned_data.get("full")))
             report = requested.report
             if requested.running:
                 text = f"{requested.running} Its progress shows at the top."
@@ -159,14 +154,9 @@ def refresh(request: HttpRequest) -> HttpResponse:
                     f"{report.segments_written} segments."
                 )
             else:
-                raise RemoteError("; ".join(report.errors))
+                raise report.failure or RemoteError("; ".join(report.errors))
     except RemoteError as exc:
-        messages.error(
-            request,
-            f"The refresh failed: {exc}. What you see is the last synced copy "
-            f"({_data_age()}). Try again in a minute; if it keeps failing, check the "
-            "platform's status page.",
-        )
+        messages.error(request, refresh_failed(exc, data_age=_data_age()))
         return messages_only(request) if request.htmx else redirect(back)
     messages.success(request, text)
     if request.htmx:

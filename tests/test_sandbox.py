@@ -874,3 +874,9 @@ def test_large_catalogue_is_fast():
             assert http.get(url).ok
             timings.append(time.perf_counter() - began)
         assert sorted(timings)[2] < 0.05
+
+
+def test_every_nth_request_fault(srv, session):
+    srv.faults.set("segments_of_audience", status=500, every=3)
+    url = f"{srv.segment_api_url}/segment/audience/1001"
+    assert [session.get(url).status_code for _ in range(6)] == [200, 200, 500, 200, 200, 500]

@@ -28,7 +28,9 @@ def test_full_sync_mirrors_everything(synced):
 def test_no_access_token_is_stored(synced):
     dumped = repr(list(Account.objects.values()))
     assert "sbx-secret" not in dumped
-    assert "access" not in {f.name for f in Account._meta.get_fields()}
+    fields = [f.name for f in Account._meta.get_fields()]
+    assert "platform_display_name" in fields
+    assert [f for f in fields if "access" in f or "token" in f] == []
 
 
 def test_incremental_sync_fetches_only_what_changed(synced):
@@ -96,3 +98,29 @@ def test_sync_command_reports_and_fails_loudly(db, remote_settings, fresh_sandbo
 
     with pytest.raises(CommandError, match="Sync failed"):
         call_command("sync")
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_a_full_sync_completes_when_every_third_call_fails(
+    db, remote_settings, fresh_sandbox, trial
+):
+    """Logging in is retried like a read, and parallel fetches each get their retries."""
+    fresh_sandbox.faults.set("*", status=500, every=3)
+    report = sync_run(full=True)
+    assert report.ok, report.errors
+    expected = health(fresh_sandbox)
+    assert Segment.objects.visible().count() == expected["segments"]
+    assert report.segments_written == expected["segments"]
+
+
+def test_a_failed_sync_reports_what_it_wrote(db, remote_settings, fresh_sandbox):
+    def fail_after_ten(stage, done, total):
+        if stage == "segments" and done == 10:
+            fresh_sandbox.faults.set("segments_of_audience", status=503, kind="html")
+
+    report = sync_run(full=True, progress=fail_after_ten)
+    assert not report.ok
+    written = Segment.objects.filter(is_deleted=False).count()
+    assert written > 0
+    assert report.segments_written == written
+    assert report.audiences_seen == Audience.objects.count()

@@ -5,6 +5,7 @@ from segments.models.bulk import BulkRun
 from segments.models.bulk_items import BulkItem
 from segments.models.deletes import ScheduledDelete
 from segments.models.leases import Lease, WorkerBeat
+from segments.models.locks import SegmentWriteLock
 from segments.models.mirror import (
     COUNT_FIELDS,
     COUNT_NAMES,
@@ -42,6 +43,7 @@ __all__ = [
     "Segment",
     "SegmentCountSnapshot",
     "SegmentQuerySet",
+    "SegmentWriteLock",
     "SubmissionToken",
     "SyncState",
     "ViewPreference",

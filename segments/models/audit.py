@@ -29,6 +29,7 @@ class AuditEvent(models.Model):
         FAILED = "failed", "Failed"
         CONFLICT = "conflict", "Changed meanwhile"
         NOT_FOUND = "not_found", "Already gone"
+        UNKNOWN = "unknown", "Not confirmed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -9,32 +9,70 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from segments.remote.errors import BadResponse
 
-_FRACTION = re.compile(r"(\.\d{6})\d+")
+_FRACTION = re.compile(r"(\.\d{6})(\d*)")
+
+
+class PlatformInstant(datetime):
+    """A datetime that keeps the platform's seventh fractional digit (100 ns, a
+    .NET tick), which ``datetime`` cannot hold. Adding or subtracting a
+    ``timedelta`` keeps it, so a date moved by N days is sent back exact."""
+
+    hundred_ns: int = 0
+
+    @classmethod
+    def of(cls, value: datetime, hundred_ns: int) -> datetime:
+        if not hundred_ns:
+            return value
+        instant = cls.combine(value.date(), value.timetz())
+        instant.hundred_ns = hundred_ns
+        return instant
+
+    def __add__(self, other):
+        result = super().__add__(other)
+        if isinstance(other, timedelta):
+            return PlatformInstant.of(result, self.hundred_ns)
+        return result
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        result = super().__sub__(other)
+        if isinstance(other, timedelta):
+            return PlatformInstant.of(result, self.hundred_ns)
+        return result
+
+    def astimezone(self, tz=None):
+        return PlatformInstant.of(super().astimezone(tz), self.hundred_ns)
 
 
 def parse_datetime(value: str) -> datetime:
-    """ISO 8601 to aware UTC; extra fractional digits (.NET ticks) are truncated to µs."""
+    """ISO 8601 to aware UTC. A seventh fractional digit (.NET ticks) is kept
+    apart (``PlatformInstant``); digits beyond it are dropped."""
     if not isinstance(value, str):
         raise ValueError("not a string")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
+    text = value.strip()
+    hundred_ns = 0
+    if match := _FRACTION.search(text):
+        extra = match.group(2)
+        hundred_ns = int(extra[0]) if extra else 0
+        text = text[: match.start()] + match.group(1) + text[match.end() :]
+    parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return PlatformInstant.of(parsed.astimezone(UTC), hundred_ns)
 
 
 def format_datetime(value: datetime) -> str:
     """Aware datetime to the remote's form: UTC, seven fractional digits, ``Z``."""
     if value.tzinfo is None:
         raise ValueError("naive datetime: the remote expects UTC")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+    hundred_ns = getattr(value, "hundred_ns", 0)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + f"{hundred_ns}Z"
 
 
 def _as_int(value: Any) -> int:

@@ -21,6 +21,8 @@ from segments.remote.transport import (
 
 COOKIE_NAME = "digitalAudience"
 READ_METHODS = frozenset({"GET"})
+# Logging in changes no data: its POST is retried like a read.
+LOGIN_RETRY_METHODS = frozenset({"POST"})
 ENDPOINTS = {
     "login": ("POST", "/account/login"),
     "segments_of_audience": ("GET", "/segment/audience/{audience_id}"),
@@ -53,6 +55,7 @@ class SegmentApiClient:
         self._cookie = cookie
         self._config = config or TransportConfig()
         self._session = build_session(self._config, read_methods=READ_METHODS)
+        self._login_session = build_session(self._config, read_methods=LOGIN_RETRY_METHODS)
         self._login_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -60,6 +63,7 @@ class SegmentApiClient:
 
     def close(self) -> None:
         self._session.close()
+        self._login_session.close()
 
     def __enter__(self) -> SegmentApiClient:
         return self
@@ -79,7 +83,7 @@ class SegmentApiClient:
             )
         method, path = ENDPOINTS["login"]
         response = send(
-            self._session,
+            self._login_session,
             self._config,
             method,
             self.base_url + path,
@@ -91,14 +95,14 @@ class SegmentApiClient:
         body = json_body(response, operation="login")
         cookie = response.cookies.get(COOKIE_NAME)
         if not isinstance(body, dict) or body.get("data") is not True or not cookie:
+            # Answered 200 with data false: no HTTP error to quote, only the request id.
             raise AuthError(
                 "The remote refused the user name or password.",
-                status=response.status_code,
                 request_id=request_id_of(response),
                 operation="login",
             )
         self._cookie = cookie
-        self._session.cookies.clear()
+        self._login_session.cookies.clear()
 
     def _call(self, name: str, *, json: Any = None, **path_args: Any) -> Any:
         """Call an endpoint and return its ``data``; log in first, and again once on 401."""

@@ -1,7 +1,12 @@
-"""Operator writes to the platform: remote first, then the mirror from the remote's
-confirmed state (read back where the answer may not be the whole truth), in one
-transaction with the audit record. A failed write changes nothing locally; its
-audit record and the operator's message say what failed."""
+"""Operator writes to a platform segment: remote first, then the mirror from the
+remote's confirmed state, in one transaction with the audit record.
+
+Each write holds the segment's write lock from its first read to its read-back
+(``write_lock``), so two writers cannot both pass the ``updated`` comparison.
+After a failure that may have reached the platform (no answer, 5xx, 429, an
+unexpected answer) the segment is read back and the operator told the truth:
+applied, not applied, or not confirmed. "Nothing was sent" only when logging
+in or the read before the write failed."""
 
 from __future__ import annotations
 
@@ -10,15 +15,24 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from segments import remote
-from segments.models import Account, Audience, AuditEvent, BulkRun, Segment
-from segments.remote import NotFound, RemoteError
+from segments.models import AuditEvent, BulkRun, Segment
+from segments.remote import Conflict, NotFound, RemoteError, ValidationError
 from segments.services.audit import Actor, audit_record, snapshot
-from segments.services.end_dates import end_date_problem
+from segments.services.end_dates import end_date_problem, extension_base
 from segments.services.mirror_store import segment_mark_deleted, segment_store
-from segments.services.outcomes import ActionResult, Outcome, explain, utc_text
+from segments.services.outcomes import (
+    ActionResult,
+    Outcome,
+    despite,
+    explain,
+    failure_reason,
+    no_answer,
+    not_sent,
+    utc_text,
+)
+from segments.services.write_lock import SegmentBusy, segment_write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +72,54 @@ class SegmentWrite:
         logger.warning("%s of segment %s failed: %r", self.action, self.segment_id, error)
         return self.audit(*explain(error), error=error)
 
+    def not_sent(self, error: RemoteError) -> ActionResult:
+        """Logging in or the read before the write failed: nothing reached the platform."""
+        logger.warning("%s of segment %s not sent: %r", self.action, self.segment_id, error)
+        return self.audit(*not_sent(error), error=error)
+
+    def busy(self) -> ActionResult:
+        return self.audit(
+            Outcome.CONFLICT,
+            "Not applied: another change to this segment is still in progress (another "
+            "operator or a bulk run). Nothing was sent: wait a moment and try again.",
+        )
+
+    def unchanged(self, error: RemoteError, current: remote.Segment, what: str) -> ActionResult:
+        """The write failed and the read-back shows no change. If the platform
+        answered, it did not apply it; if no answer came, it may still apply it."""
+        reason, advice = failure_reason(error)
+        if no_answer(error):
+            outcome, message = (
+                Outcome.UNKNOWN,
+                (
+                    f"Not confirmed: {reason} after the change was sent, and the segment read "
+                    f"back does not show it yet ({what}). The platform may still apply it. "
+                    "Refresh the segment in a minute to see, before trying again."
+                ),
+            )
+        else:
+            outcome = Outcome.FAILED
+            message = f"Not applied: {reason}, and the segment read back shows {what}. {advice}"
+        logger.warning("%s of segment %s: %s", self.action, self.segment_id, message)
+        with transaction.atomic():
+            fresh = segment_store(record=current)
+            result = self.audit(outcome, message, after=snapshot(current), error=error)
+        result.segment = fresh
+        return result
+
+    def unconfirmed(self, error: RemoteError, read_error: RemoteError) -> ActionResult:
+        """The write failed and the segment cannot be read back: say we do not know."""
+        reason, _ = failure_reason(error)
+        read_reason, _ = failure_reason(read_error)
+        message = (
+            f"Not confirmed: {reason} after the change was sent, and the segment could not "
+            f"be read back ({read_reason}). The change may or may not have been applied: "
+            f"check segment {self.segment_id} on the platform (or refresh it here once the "
+            "platform answers) before trying again."
+        )
+        logger.warning("%s of segment %s unconfirmed: %r", self.action, self.segment_id, error)
+        return self.audit(Outcome.UNKNOWN, message, error=error)
+
     def gone(self, error: NotFound) -> ActionResult:
         """The remote has no such segment: reconcile the mirror and say so."""
         with transaction.atomic():
@@ -88,44 +150,71 @@ def _session(client: remote.SegmentApiClient | None):
     return contextlib.nullcontext(client) if client is not None else remote.segment_api()
 
 
-def _read_back(client: remote.SegmentApiClient, segment_id: int) -> remote.Segment | None:
-    """The segment as the remote now has it; ``None`` if the read fails (the write's
-    own answer then stands as the confirmed state)."""
-    try:
-        return client.segment(segment_id=segment_id)
-    except RemoteError as exc:
-        logger.warning("read-back of segment %s failed: %r", segment_id, exc)
-        return None
-
-
 def segment_extend(
     *,
     actor: Actor,
     segment_id: int,
-    new_end_date: datetime,
+    new_end_date: datetime | None = None,
+    days: int | None = None,
     expected_updated: datetime | None,
     client: remote.SegmentApiClient | None = None,
     bulk_run: BulkRun | None = None,
 ) -> ActionResult:
-    """Move a segment's end date, unless the remote changed it since the operator saw it."""
+    """Move a segment's end date (to ``new_end_date``, or by ``days`` from the
+    platform's exact current one), unless the remote changed it since the operator
+    saw it."""
     write = SegmentWrite(actor, AuditEvent.Action.EXTEND, segment_id, bulk_run)
     try:
-        with _session(client) as api:
-            current = api.segment(segment_id=segment_id)
-            if write.changed_since(current, expected_updated):
-                return write.changed_meanwhile(current)
-            if problem := end_date_problem(new_end=new_end_date, current_end=current.end_date):
-                return write.audit(Outcome.REFUSED, problem)
-            answered = api.update_end_date(segment_id=segment_id, end_date=new_end_date)
-            confirmed = _read_back(api, segment_id) or answered
+        with segment_write_lock(segment_id=segment_id), _session(client) as api:
+            return _extend(write, api, new_end_date, days, expected_updated)
+    except SegmentBusy:
+        return write.busy()
+
+
+def _extend(write, api, new_end_date, days, expected_updated) -> ActionResult:
+    segment_id = write.segment_id
+    try:
+        current = api.segment(segment_id=segment_id)
     except NotFound as exc:
         return write.gone(exc)
     except RemoteError as exc:
+        return write.not_sent(exc)
+    if write.changed_since(current, expected_updated):
+        return write.changed_meanwhile(current)
+    if days:
+        # From the platform's own value, so its 100-ns digit is kept (PlatformInstant).
+        try:
+            new_end_date = extension_base(current.end_date) + timedelta(days=days)
+        except OverflowError:
+            return write.audit(Outcome.REFUSED, "This segment cannot be extended any further.")
+    if problem := end_date_problem(new_end=new_end_date, current_end=current.end_date):
+        return write.audit(Outcome.REFUSED, problem)
+    error = answered = None
+    try:
+        answered = api.update_end_date(segment_id=segment_id, end_date=new_end_date)
+    except NotFound as exc:
+        return write.gone(exc)
+    except (ValidationError, Conflict) as exc:
         return write.failed(exc)
+    except RemoteError as exc:
+        error = exc  # it may have reached the platform: the read-back decides
+    try:
+        confirmed = api.segment(segment_id=segment_id)
+    except NotFound as exc:
+        return write.gone(exc)
+    except RemoteError as exc:
+        if error is not None:
+            return write.unconfirmed(error, exc)
+        logger.warning("read-back of segment %s failed: %r", segment_id, exc)
+        confirmed = answered
+    if error is not None and not _same_instant(confirmed.end_date, new_end_date):
+        return write.unchanged(error, confirmed, f"it still ends {utc_text(confirmed.end_date)}")
     message = f"End date of “{confirmed.name}” moved to {utc_text(confirmed.end_date)}."
+    if error is not None:
+        message += despite(error, "the segment read back shows it")
     with transaction.atomic():
         stored = segment_store(record=confirmed)
-        result = write.audit(Outcome.DONE, message, after=snapshot(confirmed))
+        result = write.audit(Outcome.DONE, message, after=snapshot(confirmed), error=error)
     result.segment = stored
     return result
 
@@ -141,111 +230,48 @@ def segment_delete(
     """Delete a segment on the platform; the mirror keeps it, marked deleted."""
     write = SegmentWrite(actor, AuditEvent.Action.DELETE, segment_id, bulk_run)
     try:
-        with _session(client) as api:
-            if expected_updated is not None:
-                current = api.segment(segment_id=segment_id)
-                if write.changed_since(current, expected_updated):
-                    return write.changed_meanwhile(current)
-            api.delete_segment(segment_id=segment_id)
+        with segment_write_lock(segment_id=segment_id), _session(client) as api:
+            return _delete(write, api, expected_updated)
+    except SegmentBusy:
+        return write.busy()
+
+
+def _delete(write, api, expected_updated) -> ActionResult:
+    segment_id = write.segment_id
+    if expected_updated is not None:
+        try:
+            current = api.segment(segment_id=segment_id)
+        except NotFound as exc:
+            return write.gone(exc)
+        except RemoteError as exc:
+            return write.not_sent(exc)
+        if write.changed_since(current, expected_updated):
+            return write.changed_meanwhile(current)
+    error = None
+    try:
+        api.delete_segment(segment_id=segment_id)
     except NotFound as exc:
         return write.gone(exc)
-    except RemoteError as exc:
+    except (ValidationError, Conflict) as exc:
         return write.failed(exc)
+    except RemoteError as exc:
+        error = exc
+    if error is not None:
+        # It may have reached the platform: a 404 on reading back means it did.
+        try:
+            still_there = api.segment(segment_id=segment_id)
+        except NotFound:
+            pass
+        except RemoteError as exc:
+            return write.unconfirmed(error, exc)
+        else:
+            return write.unchanged(error, still_there, "it still exists")
     name = write.mirror.name if write.mirror else str(segment_id)
+    message = f"Segment “{name}” was deleted on the platform."
+    if error is not None:
+        message += despite(error, "the segment is gone when read back")
     with transaction.atomic():
         segment_mark_deleted(segment_id=segment_id)
-        result = write.audit(Outcome.DONE, f"Segment “{name}” was deleted on the platform.")
+        result = write.audit(Outcome.DONE, message, error=error)
     result.segment = write.mirror
     return result
-
-
-def _audience_write_failed(actor, action, error, *, audience_id=None) -> ActionResult:
-    """A create or activate call failed: audit it and explain it."""
-    outcome, message = explain(error)
-    audit_record(
-        actor=actor,
-        action=action,
-        outcome=outcome,
-        audience_id=audience_id,
-        message=message,
-        error=error,
-    )
-    logger.warning("%s of audience %s failed: %r", action, audience_id, error)
-    return ActionResult(outcome, message, error=error)
-
-
-def audience_create(
-    *, actor: Actor, name: str, campaign_id: int, description: str = ""
-) -> ActionResult:
-    """Create a CRM audience on the platform and add it to the catalogue mirror."""
-    action = AuditEvent.Action.CREATE_AUDIENCE
-    try:
-        with remote.segment_api() as client:
-            created = client.create_crm_audience(
-                name=name, campaign_id=campaign_id, description=description
-            )
-    except RemoteError as exc:
-        return _audience_write_failed(actor, action, exc)
-    message = f"CRM audience “{created.name}” created (id {created.id})."
-    with transaction.atomic():
-        Audience.objects.update_or_create(
-            id=created.id,
-            defaults={
-                "type": Audience.Type.LIST,
-                "name": created.name,
-                "last_updated": created.updated or created.created,
-                "synced_at": timezone.now(),
-                "segments_dirty": True,
-                "is_deleted": False,
-            },
-        )
-        audit_record(
-            actor=actor,
-            action=action,
-            outcome=Outcome.DONE,
-            audience_id=created.id,
-            after={"name": created.name, "campaign_id": created.campaign_id},
-            message=message,
-        )
-    return ActionResult(Outcome.DONE, message, details={"audience_id": created.id})
-
-
-def audience_activate(
-    *,
-    actor: Actor,
-    audience_id: int,
-    account_id: int,
-    name: str,
-    description: str,
-    start_date: datetime,
-    end_date: datetime | None,
-) -> ActionResult:
-    """Activate an audience on a platform account: a new platform segment."""
-    action = AuditEvent.Action.ACTIVATE
-    try:
-        with remote.segment_api() as client:
-            created = client.activate_audience(
-                audience_id=audience_id,
-                account_id=account_id,
-                name=name,
-                description=description,
-                start_date=start_date,
-                end_date=end_date,
-            )
-            confirmed = _read_back(client, created.segment_id) or created
-    except RemoteError as exc:
-        return _audience_write_failed(actor, action, exc, audience_id=audience_id)
-    account = Account.objects.filter(id=account_id).values_list("name", flat=True).first()
-    message = f"Segment “{confirmed.name}” created on account {account or account_id}."
-    with transaction.atomic():
-        stored = segment_store(record=confirmed)
-        audit_record(
-            actor=actor,
-            action=action,
-            outcome=Outcome.DONE,
-            segment_id=confirmed.segment_id,
-            audience_id=audience_id,
-            after=snapshot(confirmed),
-            message=message,
-        )
-    return ActionResult(Outcome.DONE, message, segment=stored)

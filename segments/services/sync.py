@@ -14,6 +14,7 @@ by the next one.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,14 @@ from django.utils import timezone
 
 from segments import remote
 from segments.models import Account, Audience, Segment, SyncState
-from segments.remote import AudienceQuery, DateRange, NotFound, RemoteError
+from segments.remote import (
+    AudienceQuery,
+    DateRange,
+    NotFound,
+    RateLimited,
+    RemoteError,
+    Unavailable,
+)
 from segments.services.mirror_store import (
     audience_segments_replace,
     audiences_segments_replace,
@@ -45,6 +53,7 @@ CATALOGUE_PAGE_SIZE = 100
 # Audiences fetched ahead of the writes, by how many threads, and segments per write.
 FETCH_AHEAD = 8
 FETCH_THREADS = 3
+FETCH_ROUNDS, FETCH_ROUND_PAUSE = 3, 0.2
 WRITE_BATCH = 2000
 # Overlap between runs: the remote's clock and ours may differ a little.
 CURSOR_OVERLAP = timedelta(minutes=5)
@@ -68,6 +77,7 @@ class SyncReport:
     segments_retired: int = 0
     snapshots: int = 0
     errors: list[str] = field(default_factory=list)
+    failure: RemoteError | None = None
 
     @property
     def ok(self) -> bool:
@@ -173,11 +183,21 @@ def _fetch_ahead(
     """Each audience's segments, in order, fetched a few audiences ahead by a small
     thread pool, so the remote's latency overlaps the database writes."""
 
-    def fetch(audience_id: int) -> tuple[int, list[remote.Segment]]:
+    def once(audience_id: int) -> tuple[int, list[remote.Segment]]:
         try:
             return audience_id, client.segments_of_audience(audience_id=audience_id)
         except NotFound:
             return audience_id, []
+
+    def fetch(audience_id: int) -> tuple[int, list[remote.Segment]]:
+        # Parallel fetches share whatever failure pattern the remote has (every third
+        # call failing can hit all of one request's attempts): such a read is retried.
+        for round_ in range(FETCH_ROUNDS - 1):
+            try:
+                return once(audience_id)
+            except (Unavailable, RateLimited):
+                time.sleep(FETCH_ROUND_PAUSE * 2**round_)
+        return once(audience_id)
 
     pool = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="sync-fetch")
     pending: deque = deque()
@@ -195,22 +215,30 @@ def _fetch_ahead(
 
 
 def segments_sync(
-    *, client: remote.SegmentApiClient, full: bool, progress: Progress = _quiet
-) -> tuple[int, int, int, int]:
+    *,
+    client: remote.SegmentApiClient,
+    full: bool,
+    report: SyncReport,
+    progress: Progress = _quiet,
+) -> None:
     """Fetch the segments of every dirty audience (every audience on a full run),
-    writing whole audiences in batches of about ``WRITE_BATCH`` segments."""
+    writing whole audiences in batches of about ``WRITE_BATCH`` segments. The
+    report counts each batch as it is written, so a run that fails half-way
+    reports what it did write."""
     source = SyncState.Source.SEGMENTS
     stage_begin(source)
     started = timezone.now()
     audiences = Audience.objects.filter(is_deleted=False) if full else dirty_audiences()
     audience_ids = list(audiences.order_by("id").values_list("id", flat=True))
     stage_progress(source, total=len(audience_ids))
-    totals = [0, 0, 0]
     batch: list[tuple[int, list[remote.Segment]]] = []
 
     def flush(done: int) -> None:
-        for i, n in enumerate(audiences_segments_replace(batch=batch)):
-            totals[i] += n
+        written, retired, snapshots = audiences_segments_replace(batch=batch)
+        report.audiences_refreshed += len(batch)
+        report.segments_written += written
+        report.segments_retired += retired
+        report.snapshots += snapshots
         batch.clear()
         stage_progress(source, done=done)
 
@@ -226,15 +254,13 @@ def segments_sync(
         stage_failed(source, exc)
         raise
     flush(done)
-    written, retired, snapshots = totals
     if full:
-        retired += (
+        report.segments_retired += (
             Segment.objects.filter(is_deleted=False)
             .filter(Q(audience__isnull=True) | Q(audience__is_deleted=True))
             .update(is_deleted=True, deleted_at=started)
         )
     stage_succeeded(source)
-    return len(audience_ids), written, retired, snapshots
 
 
 def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
@@ -246,14 +272,10 @@ def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
             report.audiences_seen, report.audiences_retired = catalogue_sync(
                 client=list_client, full=full, progress=progress
             )
-            (
-                report.audiences_refreshed,
-                report.segments_written,
-                report.segments_retired,
-                report.snapshots,
-            ) = segments_sync(client=segment_client, full=full, progress=progress)
+            segments_sync(client=segment_client, full=full, report=report, progress=progress)
         except RemoteError as exc:
             report.errors.append(str(exc))
+            report.failure = exc
     _refresh_planner_statistics()
     return report
 

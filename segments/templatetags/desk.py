@@ -13,6 +13,7 @@ register.filter("status_badge", presentation.status_badge)
 register.filter("country", presentation.country_name)
 register.filter("days_left", presentation.days_left_badge)
 register.filter("pipeline_bar", presentation.pipeline_bar)
+register.filter("pipeline_rows", presentation.pipeline_rows)
 
 
 @register.filter
@@ -20,12 +21,3 @@ def field_label(form, name: str) -> str:
     """The label of the form's field ``name``, for naming it in an error summary."""
     field = form.fields.get(name)
     return field.label or name.replace("_", " ").capitalize() if field else name
-
-
-@register.filter
-def percent_of(value, total) -> float:
-    """``value`` as a percentage of ``total``, for chart bar lengths."""
-    try:
-        return round(100 * (value or 0) / total, 2) if total else 0
-    except TypeError:
-        return 0

@@ -198,9 +198,9 @@ def test_bulk_extend_of_a_filter_with_one_failure_then_retry(operator_page: Page
         "href", f"/segments/{failed.segment_id}/"
     )
     # The reason: what the platform answered, and that nothing changed.
-    expect(failed_rows).to_contain_text("The platform is unavailable")
+    expect(failed_rows).to_contain_text("Not applied: the platform is unavailable")
     expect(failed_rows).to_contain_text("HTTP 500")
-    expect(failed_rows).to_contain_text("Nothing was changed")
+    expect(failed_rows).to_contain_text("the segment read back shows it still ends")
     assert remote_segment(failed.segment_id).end_date == before[failed.segment_id]
 
     retry_button = status.get_by_role("button", name="Retry the 1 failed")

@@ -175,3 +175,27 @@ def test_nothing_listening_is_unavailable():
     with pytest.raises(Unavailable, match="connect") as caught:
         client.audience_page(AudienceQuery(audience_type="list"))
     assert caught.value.status is None
+
+
+def new_client(sandbox) -> SegmentApiClient:
+    return SegmentApiClient(
+        sandbox.segment_api_url, username="sandbox", password="sandbox-password", config=FAST
+    )
+
+
+def test_the_login_post_is_retried_like_a_read(sandbox, segment_id):
+    """Logging in changes no data: a 500 on it is retried, unlike a write's."""
+    sandbox.requests.clear()
+    sandbox.faults.set("login", status=500, times=2)
+    with new_client(sandbox) as client:
+        assert client.segment(segment_id=segment_id).segment_id == segment_id
+    assert sandbox.requests.count("login") == 3
+
+
+def test_every_third_call_failing_does_not_stop_a_client(sandbox, segment_id):
+    sandbox.requests.clear()
+    sandbox.faults.set("*", status=500, every=3)
+    with new_client(sandbox) as client:
+        for _ in range(10):
+            assert client.segment(segment_id=segment_id).segment_id == segment_id
+    assert sandbox.requests.count("login") == 1

@@ -71,7 +71,7 @@ def test_offsets_become_utc_and_naive_values_are_taken_as_utc():
 def test_seven_fractional_digits_are_accepted_and_written_back():
     value = parse_datetime("2025-12-16T11:36:10.6878666Z")
     assert value.microsecond == 687866
-    assert format_datetime(value) == "2025-12-16T11:36:10.6878660Z"
+    assert format_datetime(value) == "2025-12-16T11:36:10.6878666Z"
 
 
 def test_unknown_fields_are_ignored_and_missing_nullable_fields_are_none():
@@ -140,3 +140,15 @@ def test_the_seeds_documented_list_response_parses():
 def test_list_page_without_page_details_is_a_bad_response():
     with pytest.raises(BadResponse, match="page_details"):
         _parse_page({"data": {"audience_details": []}}, asked_type="list")
+
+
+def test_the_seventh_fractional_digit_survives_adding_days():
+    """The platform counts in 100-ns ticks; a date moved by N days is sent back exact."""
+    from datetime import timedelta
+
+    end = parse_datetime("2026-11-29T10:20:54.1683919Z")
+    assert format_datetime(end) == "2026-11-29T10:20:54.1683919Z"
+    assert format_datetime(end + timedelta(days=7)) == "2026-12-06T10:20:54.1683919Z"
+    assert format_datetime(end - timedelta(days=1)) == "2026-11-28T10:20:54.1683919Z"
+    assert end == parse_datetime("2026-11-29T10:20:54.168391Z")
+    assert format_datetime(parse_datetime("2026-11-29T10:20:54.16839199Z")).endswith("19Z")

@@ -155,6 +155,9 @@ SECURE_CSP = {
 }
 
 BACKGROUND_JOBS = env_bool("BACKGROUND_JOBS", True)
+# Tables count matching rows exactly up to this many; above it PostgreSQL shows
+# its planner's estimate as "about N" (segments/pagination.py). SQLite is exact.
+EXACT_COUNT_LIMIT = int(os.environ.get("EXACT_COUNT_LIMIT") or 10_000)
 
 # Shared by every process in production (Redis); one process's memory for make run.
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}

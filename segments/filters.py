@@ -13,10 +13,11 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from segments.models import Audience, AuditEvent, Review, Segment
+from segments.search import segment_search
 from segments.widgets import DateInput, DateTimeLocalInput
 
 PER_PAGE_CHOICES = [(25, "25"), (50, "50"), (100, "100")]
@@ -168,10 +169,7 @@ class SegmentFilter(TableFilterSet):
             self.filters[name].extra["choices"] = [("", anything), *choices[name]]
 
     def search(self, queryset, name, value):
-        match = Q(name__icontains=value) | Q(segment_ref_id__iexact=value)
-        if value.isdigit():
-            match |= Q(segment_id=int(value))
-        return queryset.filter(match)
+        return segment_search(queryset, value)
 
     def filter_ends(self, queryset, name, value):
         now = timezone.now()

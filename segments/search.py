@@ -4,7 +4,7 @@ An all-digit query is first a segment id, any query a segment ref id: both key
 lookups. When no key matches, the query is a substring of the name, found
 through the database's text index: PostgreSQL's ``pg_trgm`` GIN index on
 ``UPPER(name)`` (the expression ``icontains`` compares), SQLite's FTS5 table
-with the trigram tokenizer (migration ``0005_search_indexes``; the ref-id
+with the trigram tokenizer (migration ``0006_search_indexes``; the ref-id
 index is in the model). Trigrams need three characters: a shorter query scans
 the names.
 """

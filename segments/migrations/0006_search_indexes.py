@@ -49,7 +49,7 @@ def _run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("segments", "0004_auto_extend")]
+    dependencies = [("segments", "0005_leases")]
 
     operations = [
         migrations.RunPython(

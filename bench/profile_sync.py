@@ -1,6 +1,6 @@
 """Profile a full sync on a smaller sandbox: where does the time go?
 
-    python -m bench.profile_sync --size 20000 --top 40 [--db postgres] [--incremental]
+    python -m bench.profile_sync --size 20000 --top 40 [--db postgres] [--incremental] [--keep]
 
 Runs ``sync_run(full=True)`` under cProfile against a fresh database (as
 ``python -m bench --db`` makes it) and a sandbox subprocess (with
@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=CHOICES, default="sqlite")
     parser.add_argument("--size", type=int, default=20_000)
     parser.add_argument("--incremental", action="store_true")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database, for python -m bench.profile"
+    )
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
     args = parser.parse_args(argv)
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_environment()
     try:
         with (
-            bench_database(args.db, workdir=workdir),
+            bench_database(args.db, workdir=workdir, keep=args.keep) as database,
             sandbox(size=args.size, log_path=workdir / "sandbox.log") as box,
         ):
             setup_django(segment_api_url=box.segment_api_url, list_api_url=box.list_api_url)
@@ -73,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
                 profiler.disable()
             wall = time.perf_counter() - started
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if args.keep:
+        say(f"kept the database: {database.url}")
     say(f"sync of {report.segments_written} segments: {wall:.1f} s under cProfile, {report}")
     print("SQL by statement start (wall time, count):")
     for kind, seconds in sorted(sql_time.items(), key=lambda kv: -kv[1])[:15]:

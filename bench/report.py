@@ -32,11 +32,13 @@ def figures(
     admin_p50 = percentile(admin, 50)
     return {
         "sync wall time": (sync["seconds"], "s", 1),
+        "sync CPU time (bench process)": (sync["cpu_seconds"], "s", 1),
         "sync segments/s": (sync["segments"] / sync["seconds"], "", 0),
         "sync peak RSS": (sync["rss_peak_mb"], "MB", 1),
         "raw fetch time": (raw["seconds"], "s", 1),
         "sync / raw fetch": (sync["seconds"] / raw["seconds"], "", 2),
         "incremental sync time": (incremental["seconds"], "s", 2),
+        "incremental sync CPU time (bench process)": (incremental["cpu_seconds"], "s", 2),
         "incremental / full sync": (incremental["seconds"] / sync["seconds"], "", 3),
         "partial p50": (partial_p50, "ms", 1),
         "partial p95": (percentile(partial, 95), "ms", 1),

@@ -40,9 +40,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def sandbox(
-    *, size: int, seed: int = 42, log_path: Path, timeout: float = 60.0
+    *, size: int, seed: int = 42, log_path: Path, timeout: float | None = None
 ) -> Iterator[Sandbox]:
-    """Start ``python -m sandbox``, wait for its health check, terminate it on exit."""
+    """Start ``python -m sandbox``, wait for its health check, terminate it on exit.
+
+    The default wait grows with ``size``: the sandbox generates its data before it
+    answers, which took over a minute for 1,000,000 segments on a loaded machine."""
+    timeout = timeout or 60.0 + size / 2000
     port = free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module

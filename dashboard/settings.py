@@ -185,6 +185,9 @@ SEGMENT_WRITE_LOCK_WAIT = env_float("SEGMENT_WRITE_LOCK_WAIT", 30)
 # Seconds after which a lock left by a crashed process expires (0: from the timeouts).
 SEGMENT_WRITE_LOCK_LEASE = env_float("SEGMENT_WRITE_LOCK_LEASE", 0)
 
+# Tables count matching rows exactly up to this many; above it PostgreSQL shows
+# its planner's estimate as "about N" (segments/pagination.py). SQLite is exact.
+EXACT_COUNT_LIMIT = int(os.environ.get("EXACT_COUNT_LIMIT") or 10_000)
 
 # Shared by every process in production (Redis); one process's memory for make run.
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}

@@ -13,11 +13,12 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from segments.fields import BoundedDateField, BoundedDateTimeField, IdField, IdsField, as_id
+from segments.fields import BoundedDateField, BoundedDateTimeField, IdField, IdsField
 from segments.models import Audience, AuditEvent, Review, Segment
+from segments.search import segment_search
 from segments.widgets import DateInput, DateTimeLocalInput
 
 PER_PAGE_CHOICES = [(25, "25"), (50, "50"), (100, "100")]
@@ -173,10 +174,7 @@ class SegmentFilter(TableFilterSet):
             self.filters[name].extra["choices"] = [("", anything), *choices[name]]
 
     def search(self, queryset, name, value):
-        match = Q(name__icontains=value) | Q(segment_ref_id__iexact=value)
-        if (segment_id := as_id(value)) is not None:
-            match |= Q(segment_id=segment_id)
-        return queryset.filter(match)
+        return segment_search(queryset, value)
 
     def filter_ends(self, queryset, name, value):
         now = timezone.now()

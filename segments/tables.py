@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from segments import presentation
 from segments.models import Account, Audience, AuditEvent, Segment
+from segments.pagination import EstimatingPaginator
 from segments.permissions import OPERATE
 
 # RequestConfig reads a page size from the URL as it is (``per_page=100000``
@@ -33,6 +34,7 @@ class DeskTable(tables.Table):
         queryset = self.data.data
         order = queryset.query.order_by or queryset.model._meta.ordering
         self.data.data = queryset.order_by(*order, "pk")
+        kwargs.setdefault("paginator_class", EstimatingPaginator)
         return super().paginate(*args, **kwargs)
 
 

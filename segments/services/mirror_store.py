@@ -1,8 +1,10 @@
 """Writing remote records into the mirror: one segment, or whole audiences in batches.
 
-The rows go in with one ``executemany`` upsert: Django's ``bulk_create`` spent
-most of a 100,000-segment sync compiling SQL per field (bench/). A count
-snapshot is stored for every segment whose counts differ from the mirror's.
+A batch goes in with one ``executemany`` upsert on SQLite (Django's
+``bulk_create`` spent most of a 100,000-segment sync compiling SQL per field,
+bench/) and through ``COPY`` and a staging table on PostgreSQL
+(``mirror_copy``). A count snapshot is stored for every segment whose counts
+differ from the mirror's.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from segments import remote
 from segments.models import COUNT_FIELDS, Audience, Segment, SegmentCountSnapshot
+from segments.services.mirror_copy import staged_upsert
 
 # Record attributes stored under another column name; every other attribute of
 # ``remote.Segment`` is its column's name (wire names are mapped in remote.records).
@@ -68,26 +71,51 @@ def audiences_segments_replace(
     audience_ids = [audience_id for audience_id, _ in batch]
     records = [record for _, batch_records in batch for record in batch_records]
     with transaction.atomic():
-        previous = previous_counts([r.segment_id for r in records])
-        changed = [r for r in records if previous.get(r.segment_id) != _counts(r)]
-        adapt = _datetime_adapter()
-        synced_at = adapt(now)
-        with connection.cursor() as cursor:
-            if records:
-                cursor.executemany(
-                    _upsert_sql(), [_segment_values(r, synced_at, adapt) for r in records]
-                )
-            if changed:
-                cursor.executemany(
-                    _snapshot_sql(), [_snapshot_values(r, synced_at) for r in changed]
-                )
+        if connection.vendor == "postgresql":
+            snapshots = _copy_segments(records, now) if records else 0
+        else:
+            snapshots = _upsert_segments(records, now)
         retired = Segment.objects.filter(
             audience_id__in=audience_ids, is_deleted=False, synced_at__lt=now
         ).update(is_deleted=True, deleted_at=now)
         Audience.objects.filter(id__in=audience_ids).update(
             segments_synced_at=now, segments_dirty=False
         )
-    return len(records), retired, len(changed)
+    return len(records), retired, snapshots
+
+
+def _upsert_segments(records: list[remote.Segment], now: datetime) -> int:
+    """One ``executemany`` upsert, then the snapshots of the counts that changed."""
+    previous = previous_counts([r.segment_id for r in records])
+    changed = [r for r in records if previous.get(r.segment_id) != _counts(r)]
+    adapt = _datetime_adapter()
+    synced_at = adapt(now)
+    with connection.cursor() as cursor:
+        if records:
+            cursor.executemany(
+                _upsert_sql(), [_segment_values(r, synced_at, adapt) for r in records]
+            )
+        if changed:
+            cursor.executemany(_snapshot_sql(), [_snapshot_values(r, synced_at) for r in changed])
+    return len(changed)
+
+
+def _copy_segments(records: list[remote.Segment], now: datetime) -> int:
+    """PostgreSQL: the batch through ``COPY`` (psycopg adapts the values itself)."""
+    with connection.cursor() as cursor:
+        return staged_upsert(
+            cursor=cursor,
+            table=Segment._meta.db_table,
+            snapshot_table=SegmentCountSnapshot._meta.db_table,
+            columns=_columns(),
+            count_columns=COUNT_FIELDS,
+            rows=(_segment_values(r, now, _unchanged) for r in records),
+            now=now,
+        )
+
+
+def _unchanged(value):
+    return value
 
 
 def previous_counts(segment_ids: list[int]) -> dict[int, tuple]:
@@ -111,9 +139,14 @@ def _datetime_adapter():
     return connection.ops.adapt_datetimefield_value
 
 
-def _upsert_sql() -> str:
+def _columns() -> list[str]:
+    """The segment table's columns in ``_segment_values`` order."""
     fields = {f.attname: f.column for f in Segment._meta.concrete_fields}
-    columns = [fields[c] for c in (*SEGMENT_COLUMNS, "synced_at", "is_deleted", "deleted_at")]
+    return [fields[c] for c in (*SEGMENT_COLUMNS, "synced_at", "is_deleted", "deleted_at")]
+
+
+def _upsert_sql() -> str:
+    columns = _columns()
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != "segment_id")

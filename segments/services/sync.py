@@ -276,15 +276,32 @@ def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
         except RemoteError as exc:
             report.errors.append(str(exc))
             report.failure = exc
-    _refresh_planner_statistics()
+    _refresh_planner_statistics(full=full)
     return report
 
 
-def _refresh_planner_statistics() -> None:
+def _refresh_planner_statistics(*, full: bool) -> None:
     """Let the database's planner see the mirror's new shape. Without statistics
-    SQLite chose a full scan for the filter choices and sorts (bench/)."""
+    SQLite chose a full scan for the filter choices and sorts (bench/).
+
+    After a full run: SQLite ``ANALYZE``; PostgreSQL ``VACUUM (ANALYZE)`` of the
+    segments, which also marks their pages all-visible so that counts and deep
+    pages read the indexes alone. After an incremental run (a few audiences)
+    only what is due: SQLite's ``PRAGMA optimize``, PostgreSQL's autovacuum. A
+    whole ``ANALYZE`` cost an incremental run of 1% of the audiences more than
+    its writes (bench/)."""
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql":
+            if full:
+                # VACUUM cannot run in a transaction (a caller's, or a test's).
+                vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+                cursor.execute(f"{vacuum} {quote(Segment._meta.db_table)}")
+                cursor.execute(f"ANALYZE {quote(Audience._meta.db_table)}")
+        elif full:
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute("PRAGMA optimize")
 
 
 def audience_refresh(*, audience_id: int) -> int:

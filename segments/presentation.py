@@ -144,30 +144,6 @@ def pipeline_bar(segment) -> str:
     )
 
 
-HISTORY_LINES = (
-    ("uploads", "Segment uploads", "total_segment_upload_count"),
-    ("ready", "Ready", "total_ready_count"),
-    ("failed", "Failed", "total_failed_count"),
-    ("no-data", "No data", "total_no_data_count"),
-)
-
-
-def history_chart(snapshots, *, width: int = 300, height: int = 80) -> dict:
-    """Polyline points for the count history (oldest first), scaled to the largest value."""
-    top = max(
-        (getattr(s, field) or 0 for s in snapshots for _, _, field in HISTORY_LINES), default=0
-    )
-    step = width / max(len(snapshots) - 1, 1)
-    lines = []
-    for key, label, field in HISTORY_LINES:
-        points = " ".join(
-            f"{i * step:.1f},{height - (height * (getattr(s, field) or 0) / top if top else 0):.1f}"
-            for i, s in enumerate(snapshots)
-        )
-        lines.append({"key": key, "label": label, "points": points})
-    return {"width": width, "height": height, "lines": lines}
-
-
 REVIEW_TONES = {"needs_attention": "bad", "acknowledged": "warn", "resolved": "ok"}
 OUTCOME_TONES = {"done": "ok", "refused": "warn", "failed": "bad", "conflict": "warn"}
 

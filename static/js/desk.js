@@ -125,16 +125,26 @@
     }
   });
   document.addEventListener("htmx:afterSettle", function (event) {
-    var region = document.getElementById("table");
-    if (!region || !(event.detail.target === region || event.detail.elt === region)) { return; }
+    syncBulkButtons();
+    var swapped = event.detail.target && event.detail.target.id;
     var active = document.activeElement;
-    if (pendingFocus && (!active || active === document.body || !document.contains(active))) {
+    var lost = !active || active === document.body || !document.contains(active);
+    if (swapped && swapped !== "table") {
+      // Another region replaced with the control that had focus (the queue after
+      // "Acknowledge"): focus its heading, which says what it holds now.
+      var heading = document.getElementById(swapped);
+      heading = heading && heading.querySelector("[tabindex='-1']");
+      if (lost && heading) { heading.focus(); }
+      return;
+    }
+    var region = document.getElementById("table");
+    if (!region || swapped !== "table") { return; }
+    if (pendingFocus && lost) {
       restoreFocus(region, pendingFocus);
     }
     pendingFocus = null;
     // An action's own message ("End date moved to …") was just said: keep it.
     if (messageAnnounced) { messageAnnounced = false; } else { announce(region.getAttribute("data-announce")); }
-    syncBulkButtons();
   });
 
   // --- A select in a live filter form reloads once its value is committed ------
@@ -205,17 +215,20 @@
   // --- Bulk buttons for selected rows wait for a selection ------------------------
 
   function syncBulkButtons() {
-    var form = document.getElementById("bulk-form");
-    if (!form) { return; }
-    var count = document.querySelectorAll('input[type=checkbox][name=selected][form="bulk-form"]:checked').length;
-    form.querySelectorAll("[data-needs-selection]").forEach(function (button) { button.disabled = count === 0; });
-    var label = form.querySelector("[data-selected-count]");
-    if (label) { label.textContent = count ? count + " selected:" : "No rows selected:"; }
+    document.querySelectorAll("form[id]").forEach(function (form) {
+      var buttons = form.querySelectorAll("[data-needs-selection]");
+      if (!buttons.length) { return; }
+      var count = document.querySelectorAll(
+        'input[type=checkbox][name=selected][form="' + form.id + '"]:checked').length;
+      buttons.forEach(function (button) { button.disabled = count === 0; });
+      var label = form.querySelector("[data-selected-count]");
+      if (label) { label.textContent = count ? count + " selected:" : "No rows selected:"; }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", syncBulkButtons);
   document.addEventListener("change", function (event) {
-    if (event.target.matches('input[type=checkbox][form="bulk-form"]')) { syncBulkButtons(); }
+    if (event.target.matches("input[type=checkbox][form]")) { syncBulkButtons(); }
   });
   document.addEventListener("open-dialog", openDialog);
   document.addEventListener("close-dialog", closeDialog);

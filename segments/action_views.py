@@ -321,6 +321,8 @@ def activity(request: HttpRequest) -> HttpResponse:
     filters = selectors.activity_filter(data=request.GET)
     form = filters.form
     table = AuditTable(filters.qs)
+    if not any(value for name, value in request.GET.items() if name in form.fields):
+        table.empty_text = "No activity yet: every change made from Segment Desk shows here."
     return table_page(
         request,
         "segments/activity.html",

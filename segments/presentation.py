@@ -101,10 +101,12 @@ def when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
 def days_left_badge(days: int | None, *, soon: int = 7) -> str:
     if days is None:
         return "—"
+    # "ended", not "expired": Expired is a status the platform reports, apart from the date.
     if days < 0:
-        return mark_safe(f'<span class="days expired">expired {-days} d ago</span>')  # noqa: S308
+        return mark_safe(f'<span class="days expired">ended {-days} d ago</span>')  # noqa: S308
     css = "days soon" if days <= soon else "days"
-    return mark_safe(f'<span class="{css}">{days} d</span>')  # noqa: S308 - a number
+    text = "under 1 d left" if days == 0 else f"{days} d left"
+    return mark_safe(f'<span class="{css}">{text}</span>')  # noqa: S308 - a number
 
 
 def pipeline_bar(segment) -> str:

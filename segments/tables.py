@@ -69,7 +69,7 @@ class SegmentTable(DeskTable):
     total_failed_count = tables.Column(verbose_name="Failed", attrs={"td": {"class": "num"}})
     total_no_data_count = tables.Column(verbose_name="No data", attrs={"td": {"class": "num"}})
     total_log_count = tables.Column(verbose_name="Log events", attrs={"td": {"class": "num"}})
-    updated = tables.Column(verbose_name="Updated")
+    updated = tables.Column(verbose_name="Updated", attrs={"td": {"class": "secondary"}})
     review = tables.Column(
         accessor="review__state",
         verbose_name="Review",
@@ -229,7 +229,8 @@ class SegmentTable(DeskTable):
         return presentation.number(value)
 
     def render_updated(self, value):
-        return presentation.when(value)
+        # The day only; the exact time in UTC is the <time>'s title.
+        return presentation.when(value, "%d %b %Y")
 
 
 class AudienceTable(DeskTable):
@@ -344,7 +345,7 @@ class AuditTable(DeskTable):
         empty_text = "No activity matches these filters."
 
     def render_at(self, value):
-        return presentation.when(value)
+        return presentation.when(value, "%d %b %Y %H:%M:%S")
 
     def render_action(self, record):
         return record.get_action_display()

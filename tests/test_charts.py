@@ -79,3 +79,21 @@ def test_a_single_snapshot_is_drawn_in_the_middle():
     dot = chart.lines[0]["dots"][0]
     assert float(dot["x"]) == pytest.approx((chart.left + chart.right_edge) / 2)
     assert [t["label"] for t in chart.value_ticks][-1] == "60"
+
+
+def test_the_chart_renders_as_svg_with_its_labels_and_no_template_text():
+    from django.template.loader import render_to_string
+
+    snapshots = [
+        snapshot(START, 1_000_000, 900_000),
+        snapshot(START + timedelta(days=2), 2_000_000),
+    ]
+    html = render_to_string(
+        "segments/_history_chart.html", {"chart": history_chart(snapshots), "history": snapshots}
+    )
+    assert "{#" not in html
+    assert "{%" not in html
+    assert html.count('class="hit"') == 2
+    assert ">2M</text>" in html
+    assert 'tabindex="0"' in html
+    assert "style=" not in html  # the strict CSP: no inline styles

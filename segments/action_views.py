@@ -24,10 +24,11 @@ from segments.forms import (
     DeleteForm,
     ExtendForm,
     NoteForm,
+    QueueReviewForm,
     ReviewForm,
     team_forms,
 )
-from segments.models import BulkRun, Segment
+from segments.models import BulkRun, Review, Segment
 from segments.navigation import after_choice, next_url
 from segments.permissions import OPERATE, VIEW
 from segments.responses import action_finished, form_page, go_to, messages_only, table_page
@@ -278,6 +279,9 @@ def audience_activate(request: HttpRequest, audience_id: int) -> HttpResponse:
 def segment_review(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(segment_id=segment_id)
     form = ReviewForm(request.POST)
+    if form.is_valid() and not form.cleaned_data["state"]:
+        review.review_clear(actor=actor_of(request), segment_id=segment_id)
+        return _team_response(request, segment, "Review state cleared: not reviewed.")
     if form.is_valid():
         state = review.review_set(
             actor=actor_of(request), segment_id=segment_id, state=form.cleaned_data["state"]
@@ -299,6 +303,28 @@ def segment_note(request: HttpRequest, segment_id: int) -> HttpResponse:
     return _team_response(request, segment, "Write a note of at most 4,000 characters.", error=True)
 
 
+@require_POST
+@permission_required(OPERATE, raise_exception=True)
+def queue_review(request: HttpRequest) -> HttpResponse:
+    """Acknowledge or resolve several segments of the overview's queue at once."""
+    asked = [int(v) for v in request.POST.getlist("selected") if v.isdigit()]
+    existing = selectors.segment_ids_visible(segment_ids=asked[: QueueReviewForm.MAX_SEGMENTS + 1])
+    form = QueueReviewForm(request.POST, segment_ids=set(existing))
+    if form.is_valid():
+        done = review.reviews_set(
+            actor=actor_of(request),
+            segment_ids=form.cleaned_data["selected"],
+            state=form.cleaned_data["state"],
+        )
+        label = Review.State(form.cleaned_data["state"]).label
+        messages.success(request, f"{len(done)} segment{'s' if len(done) != 1 else ''}: {label}.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    if not request.htmx:
+        return redirect("overview")
+    return render(request, "segments/overview.html#queue", selectors.overview())
+
+
 def _team_response(request, segment: Segment, text: str, *, error: bool = False) -> HttpResponse:
     """HTMX: the refreshed review and notes panel (itself the feedback); else back to the page."""
     if request.htmx:
@@ -318,6 +344,8 @@ def activity(request: HttpRequest) -> HttpResponse:
     filters = selectors.activity_filter(data=request.GET)
     form = filters.form
     table = AuditTable(filters.qs)
+    if not any(value for name, value in request.GET.items() if name in form.fields):
+        table.empty_text = "No activity yet: every change made from Segment Desk shows here."
     return table_page(
         request,
         "segments/activity.html",

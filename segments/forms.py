@@ -241,7 +241,30 @@ class RefreshForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    """A segment's review state; the empty choice clears it (back to not reviewed)."""
+
+    state = forms.ChoiceField(choices=[("", "Not reviewed"), *Review.State.choices], required=False)
+
+
+class QueueReviewForm(forms.Form):
+    """Several segments of the overview's queue set to one review state at once."""
+
+    MAX_SEGMENTS = 500
+
     state = forms.ChoiceField(choices=Review.State.choices)
+    selected = forms.TypedMultipleChoiceField(coerce=int, choices=())
+
+    def __init__(self, *args, segment_ids: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only segments that exist; anything else is refused as an invalid choice.
+        self.fields["selected"].choices = [(str(i), str(i)) for i in segment_ids]
+        self.fields["selected"].error_messages["required"] = "Select at least one segment."
+
+    def clean_selected(self):
+        selected = self.cleaned_data["selected"]
+        if len(selected) > self.MAX_SEGMENTS:
+            raise forms.ValidationError(f"Select at most {self.MAX_SEGMENTS} segments at once.")
+        return selected
 
 
 class NoteForm(forms.Form):

@@ -104,10 +104,12 @@ def when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
 def days_left_badge(days: int | None, *, soon: int = 7) -> str:
     if days is None:
         return "—"
+    # "ended", not "expired": Expired is a status the platform reports, apart from the date.
     if days < 0:
-        return mark_safe(f'<span class="days expired">expired {-days} d ago</span>')  # noqa: S308
+        return mark_safe(f'<span class="days expired">ended {-days} d ago</span>')  # noqa: S308
     css = "days soon" if days <= soon else "days"
-    return mark_safe(f'<span class="{css}">{days} d</span>')  # noqa: S308 - a number
+    text = "under 1 d left" if days == 0 else f"{days} d left"
+    return mark_safe(f'<span class="{css}">{text}</span>')  # noqa: S308 - a number
 
 
 def pipeline_bar(segment) -> str:
@@ -156,30 +158,6 @@ def pipeline_rows(segment) -> list[tuple[str, int | None, float]]:
         (label, value, round(100 * (value or 0) / top, 6) if top else 0.0)
         for label, value in counts
     ]
-
-
-HISTORY_LINES = (
-    ("uploads", "Segment uploads", "total_segment_upload_count"),
-    ("ready", "Ready", "total_ready_count"),
-    ("failed", "Failed", "total_failed_count"),
-    ("no-data", "No data", "total_no_data_count"),
-)
-
-
-def history_chart(snapshots, *, width: int = 300, height: int = 80) -> dict:
-    """Polyline points for the count history (oldest first), scaled to the largest value."""
-    top = max(
-        (getattr(s, field) or 0 for s in snapshots for _, _, field in HISTORY_LINES), default=0
-    )
-    step = width / max(len(snapshots) - 1, 1)
-    lines = []
-    for key, label, field in HISTORY_LINES:
-        points = " ".join(
-            f"{i * step:.1f},{height - (height * (getattr(s, field) or 0) / top if top else 0):.1f}"
-            for i, s in enumerate(snapshots)
-        )
-        lines.append({"key": key, "label": label, "points": points})
-    return {"width": width, "height": height, "lines": lines}
 
 
 REVIEW_TONES = {"needs_attention": "bad", "acknowledged": "warn", "resolved": "ok"}

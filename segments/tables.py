@@ -68,8 +68,10 @@ class SegmentTable(DeskTable):
     pipeline = tables.Column(
         accessor="segment_id", verbose_name="Pipeline", orderable=False, empty_values=()
     )
+    total_failed_count = tables.Column(verbose_name="Failed", attrs={"td": {"class": "num"}})
+    total_no_data_count = tables.Column(verbose_name="No data", attrs={"td": {"class": "num"}})
     total_log_count = tables.Column(verbose_name="Log events", attrs={"td": {"class": "num"}})
-    updated = tables.Column(verbose_name="Updated")
+    updated = tables.Column(verbose_name="Updated", attrs={"td": {"class": "secondary"}})
     review = tables.Column(
         accessor="review__state",
         verbose_name="Review",
@@ -91,6 +93,8 @@ class SegmentTable(DeskTable):
             "status",
             "end_date",
             "pipeline",
+            "total_failed_count",
+            "total_no_data_count",
             "total_log_count",
             "updated",
             "review",
@@ -187,16 +191,22 @@ class SegmentTable(DeskTable):
     def render_name(self, value, record):
         url = self.urls["segment-detail"].format(record.segment_id)
         return mark_safe(  # noqa: S308 - the name is escaped
-            f'<a href="{url}">{escape(value)}</a><span class="sub">ID {record.segment_id}</span>'
+            f'<a href="{url}" title="{escape(value)}">{escape(value)}</a>'
+            f'<span class="sub">ID {record.segment_id}</span>'
         )
 
     def render_account(self, value, record):
         platform = record.account.platform_display_name if record.account else record.platform_id
-        return mark_safe(f'{escape(value)}<span class="sub">{escape(platform)}</span>')  # noqa: S308
+        # The full text on hover: the cell is cut to one line in the table.
+        return mark_safe(  # noqa: S308 - both names are escaped
+            f'<span title="{escape(value)} · {escape(platform)}">{escape(value)}'
+            f'<span class="sub">{escape(platform)}</span></span>'
+        )
 
     def render_audience(self, value, record):
         return mark_safe(  # noqa: S308 - the name is escaped
-            f'<a href="{self.list_url}?audience={record.audience_id}">{escape(value)}</a>'
+            f'<a href="{self.list_url}?audience={record.audience_id}" title="{escape(value)}">'
+            f"{escape(value)}</a>"
         )
 
     def render_status(self, value):
@@ -211,11 +221,18 @@ class SegmentTable(DeskTable):
     def render_pipeline(self, record):
         return presentation.pipeline_bar(record)
 
+    def render_total_failed_count(self, value):
+        return presentation.number(value)
+
+    def render_total_no_data_count(self, value):
+        return presentation.number(value)
+
     def render_total_log_count(self, value):
         return presentation.number(value)
 
     def render_updated(self, value):
-        return presentation.when(value)
+        # The day only; the exact time in UTC is the <time>'s title.
+        return presentation.when(value, "%d %b %Y")
 
 
 class AudienceTable(DeskTable):
@@ -330,7 +347,7 @@ class AuditTable(DeskTable):
         empty_text = "No activity matches these filters."
 
     def render_at(self, value):
-        return presentation.when(value)
+        return presentation.when(value, "%d %b %Y %H:%M:%S")
 
     def render_action(self, record):
         return record.get_action_display()

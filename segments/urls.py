@@ -13,6 +13,7 @@ urlpatterns = [
     path("segments/<int:segment_id>/review/", action_views.segment_review, name="segment-review"),
     path("segments/<int:segment_id>/notes/", action_views.segment_note, name="segment-note"),
     path("segments/bulk/", action_views.bulk_prepare, name="bulk-prepare"),
+    path("queue/review/", action_views.queue_review, name="queue-review"),
     path("bulk/<int:run_id>/", action_views.bulk_run, name="bulk-run"),
     path("bulk/<int:run_id>/confirm/", action_views.bulk_confirm, name="bulk-confirm"),
     path("bulk/<int:run_id>/retry/", action_views.bulk_retry, name="bulk-retry"),

@@ -16,7 +16,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from segments import presentation, selectors
+from segments import charts, selectors
 from segments.exports import csv_lines, segment_export_rows
 from segments.forms import ExtendForm, RefreshForm, team_forms
 from segments.navigation import next_url
@@ -76,7 +76,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             **team_forms(team["review"]),
             "snapshots": history,
             "last_snapshot": history[-1] if history else None,
-            "chart": presentation.history_chart(history),
+            "chart": charts.history_chart(history) if history else None,
             "extend_form": ExtendForm(segment=segment) if not segment.is_deleted else None,
         },
     )

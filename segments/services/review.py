@@ -30,6 +30,34 @@ def review_set(*, actor: Actor, segment_id: int, state: str) -> Review:
     return review
 
 
+def review_clear(*, actor: Actor, segment_id: int) -> None:
+    """Back to not reviewed (audited); nothing to do, and nothing audited, if it was."""
+    with transaction.atomic():
+        previous = (
+            Review.objects.select_for_update()
+            .filter(segment_id=segment_id)
+            .values_list("state", flat=True)
+            .first()
+        )
+        if previous is None:
+            return
+        Review.objects.filter(segment_id=segment_id).delete()
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.REVIEW,
+            outcome=AuditEvent.Outcome.DONE,
+            segment_id=segment_id,
+            before={"review": Review.State(previous).label},
+            after={"review": None},
+            message="Review state cleared: not reviewed.",
+        )
+
+
+def reviews_set(*, actor: Actor, segment_ids: list[int], state: str) -> list[Review]:
+    """One review state for several segments, each change audited on its own."""
+    return [review_set(actor=actor, segment_id=i, state=state) for i in segment_ids]
+
+
 def note_add(*, actor: Actor, segment_id: int, text: str) -> Note:
     with transaction.atomic():
         note = Note.objects.create(segment_id=segment_id, author=actor.user, text=text)

@@ -52,6 +52,184 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     syncDependentFields(event.target);
   });
+
+  // --- Focus and announcements around table updates ----------------------------
+  // A sort, page, filter or an action's reload replaces #table. Focus goes back to
+  // the same control in the new table (the same row's control, the same column's
+  // sort link, the same pager link), else to the results count; the live region
+  // says what changed.
+
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea";
+
+  function focusables(root) { return Array.prototype.slice.call(root.querySelectorAll(FOCUSABLE)); }
+
+  function describeFocus(region) {
+    var el = document.activeElement;
+    if (!el || !region.contains(el)) { return null; }
+    var row = el.closest("tr[id]");
+    if (row) { return { row: row.id, rowIndex: row.sectionRowIndex, index: focusables(row).indexOf(el) }; }
+    var th = el.closest("th[data-col]");
+    if (th) { return { column: th.getAttribute("data-col") }; }
+    if (el.closest(".pagination")) { return { pager: el.getAttribute("rel") || el.textContent.trim() }; }
+    return {};
+  }
+
+  function pagerTarget(region, key) {
+    var links = Array.prototype.slice.call(region.querySelectorAll(".pagination a"));
+    return links.filter(function (a) { return a.getAttribute("rel") === key; })[0] ||
+      links.filter(function (a) { return a.textContent.trim() === key; })[0] || null;
+  }
+
+  function restoreFocus(region, key) {
+    var target = null;
+    if (key.row) {
+      var row = document.getElementById(key.row);
+      if (row && region.contains(row)) {
+        var controls = focusables(row);
+        target = controls[Math.min(Math.max(key.index, 0), controls.length - 1)];
+      } else {
+        // The row is gone (deleted): the row that took its place, by its name.
+        var rows = region.querySelectorAll("tbody tr[id]");
+        row = rows[Math.min(key.rowIndex, rows.length - 1)];
+        target = row && (row.querySelector("td.name a") || focusables(row)[0]);
+      }
+    } else if (key.column) {
+      target = region.querySelector('th[data-col="' + key.column + '"] a');
+    } else if (key.pager) {
+      target = pagerTarget(region, key.pager);
+    }
+    target = target || region.querySelector("#results");
+    if (target) { target.focus(); }
+  }
+
+  function announce(text) {
+    var live = document.getElementById("announce");
+    if (!live || !text) { return; }
+    // Emptied first so the same words are announced again.
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  var pendingFocus = null;
+  var messageAnnounced = false;
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "table") { pendingFocus = describeFocus(target); }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "messages") {
+      announce(target.textContent.replace(/\s+/g, " ").trim());
+      messageAnnounced = true;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    syncBulkButtons();
+    var swapped = event.detail.target && event.detail.target.id;
+    var active = document.activeElement;
+    var lost = !active || active === document.body || !document.contains(active);
+    if (swapped && swapped !== "table") {
+      // Another region replaced with the control that had focus (the queue after
+      // "Acknowledge"): focus its heading, which says what it holds now.
+      var heading = document.getElementById(swapped);
+      heading = heading && heading.querySelector("[tabindex='-1']");
+      if (lost && heading) { heading.focus(); }
+      return;
+    }
+    var region = document.getElementById("table");
+    if (!region || swapped !== "table") { return; }
+    if (pendingFocus && lost) {
+      restoreFocus(region, pendingFocus);
+    }
+    pendingFocus = null;
+    // An action's own message ("End date moved to …") was just said: keep it.
+    if (messageAnnounced) { messageAnnounced = false; } else { announce(region.getAttribute("data-announce")); }
+  });
+
+  // --- A select in a live filter form reloads once its value is committed ------
+  // Arrowing through a closed select fires "change" on every step; those wait
+  // until the select loses focus or Enter is pressed. Mouse picks go at once.
+
+  var ARROWS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"];
+  var arrowed = null;
+  var uncommitted = null;
+
+  function isLiveSelect(el) {
+    return el && el.tagName === "SELECT" && el.form && el.form.hasAttribute("hx-get");
+  }
+
+  function commit(select) {
+    uncommitted = null;
+    arrowed = null;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var el = event.target;
+    if (!isLiveSelect(el)) { return; }
+    if (ARROWS.indexOf(event.key) !== -1 && !event.altKey) {
+      arrowed = el;
+    } else {
+      arrowed = null;
+      if (event.key === "Enter" && uncommitted === el) {
+        event.preventDefault();
+        commit(el);
+      }
+    }
+  }, true);
+  document.addEventListener("pointerdown", function () { arrowed = null; }, true);
+  document.addEventListener("change", function (event) {
+    if (event.target === arrowed) {
+      event.stopImmediatePropagation();
+      uncommitted = event.target;
+    }
+  }, true);
+  document.addEventListener("focusout", function (event) {
+    if (event.target === uncommitted) { commit(uncommitted); }
+  }, true);
+
+  // --- Clean URLs: no empty parameters in GET requests (and so the address bar) --
+
+  function withoutEmpty(path) {
+    var q = path.indexOf("?");
+    if (q === -1) { return path; }
+    var params = new URLSearchParams(path.slice(q + 1));
+    var kept = new URLSearchParams();
+    params.forEach(function (value, name) { if (value !== "") { kept.append(name, value); } });
+    var query = kept.toString();
+    return path.slice(0, q) + (query ? "?" + query : "");
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var detail = event.detail;
+    if (detail.verb !== "get") { return; }
+    detail.path = withoutEmpty(detail.path);
+    var params = detail.parameters;
+    Object.keys(params).forEach(function (name) {
+      var values = params.getAll(name).filter(function (value) { return value !== ""; });
+      if (values.length) { params[name] = values; } else { delete params[name]; }
+    });
+  });
+
+  // --- Bulk buttons for selected rows wait for a selection ------------------------
+
+  function syncBulkButtons() {
+    document.querySelectorAll("form[id]").forEach(function (form) {
+      var buttons = form.querySelectorAll("[data-needs-selection]");
+      if (!buttons.length) { return; }
+      var count = document.querySelectorAll(
+        'input[type=checkbox][name=selected][form="' + form.id + '"]:checked').length;
+      buttons.forEach(function (button) { button.disabled = count === 0; });
+      var label = form.querySelector("[data-selected-count]");
+      if (label) { label.textContent = count ? count + " selected:" : "No rows selected:"; }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", syncBulkButtons);
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[type=checkbox][form]")) { syncBulkButtons(); }
+  });
   document.addEventListener("open-dialog", openDialog);
   document.addEventListener("close-dialog", closeDialog);
   document.addEventListener("click", function (event) {

@@ -369,10 +369,13 @@ def test_a_viewer_gets_no_controls_and_a_403_for_a_direct_post(
     for url, data in writes.items():
         refused = page.request.post(url, form={**data, "csrfmiddlewaretoken": token})
         assert refused.status == 403, (url, refused.status)
-        assert "CSRF" not in refused.text()  # refused for the role, not the token
+        # Refused for the role, not the token, and said so on the styled page.
+        assert "CSRF verification failed" not in refused.text()
+        assert "needs the Operator role" in refused.text()
         answer = page.request.post(url, form=data, headers={"X-CSRFToken": cookie})
         assert answer.status == 403, (url, answer.status)
-        assert "CSRF" not in answer.text()
+        assert "CSRF verification failed" not in answer.text()
+        assert "needs the Operator role" in answer.text()
     # Without the token the same POST fails the CSRF check instead.
     no_token = page.request.post(f"{base}/extend/", form={"preset": "30"})
     assert no_token.status == 403

@@ -1,0 +1,297 @@
+"""Accessibility and fit in a real browser: axe-core on every page and dialog at a
+laptop and a phone width, focus kept across in-place updates, what the live region
+says, the skip link, and tables that fit the screen.
+
+axe-core comes from ``axe-playwright-python`` (it ships ``axe.min.js``); it runs in
+the page through Playwright, so the strict CSP stays as it is. The console watch of
+``conftest.new_context`` fails a test on any CSP violation or script error.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from segments.models import BulkRun, Segment
+from tests.browser.conftest import login
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+AXE = Axe()
+LAPTOP = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def axe_violations(page: Page, context: str | None = None) -> list[str]:
+    """Every axe-core violation of any impact on the page (or in ``context``), readable."""
+    results = AXE.run(page, context=context)
+    return [
+        f"{v['id']} ({v['impact']}): {', '.join(str(n['target']) for n in v['nodes'][:3])}"
+        for v in results.response["violations"]
+    ]
+
+
+def settled(page: Page) -> None:
+    expect(page.locator("#busy")).to_be_hidden()
+
+
+def page_overflow(page: Page) -> int:
+    """How many pixels the page scrolls sideways (0 when it fits)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def table_overflow(page: Page) -> int:
+    return page.evaluate(
+        "() => { const s = document.querySelector('#table .scroll');"
+        " return s.scrollWidth - s.clientWidth; }"
+    )
+
+
+def audit(page: Page, what: str, found: dict[str, list[str]], *, phone: bool) -> None:
+    """axe on the page as it is (only the dialog while one is open: the page behind it
+    was audited already and is inert); on a phone, also no sideways scrolling."""
+    settled(page)
+    problems = axe_violations(page, "#dialog" if page.locator("#dialog[open]").count() else None)
+    if phone and (overflow := page_overflow(page)) > 0:
+        problems.append(f"the page scrolls sideways by {overflow} px")
+    if problems:
+        found[what] = problems
+
+
+def sized_page(new_context, viewport: dict) -> Page:
+    page = new_context().new_page()
+    page.set_viewport_size(viewport)
+    return page
+
+
+def dialog_open(page: Page) -> None:
+    expect(page.locator("#dialog")).to_be_visible()
+    expect(page.locator("#dialog-body")).not_to_be_empty()
+
+
+def close_dialog(page: Page) -> None:
+    page.keyboard.press("Escape")
+    expect(page.locator("#dialog")).to_be_hidden()
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1400px", "390px"])
+def test_axe_finds_nothing_on_any_page_or_dialog(new_context, mirror, sandbox, viewport):
+    phone = viewport["width"] < 600
+    page = sized_page(new_context, viewport)
+    login(page, "operator")
+    found: dict[str, list[str]] = {}
+    audit(page, "overview", found, phone=phone)
+
+    page.goto("/segments/")
+    audit(page, "segments", found, phone=phone)
+    if not phone:
+        assert table_overflow(page) <= 0, "the segments table scrolls sideways at 1400 px"
+        # A working screenful: at least 15 whole rows above the fold of a 1400 by 900 screen.
+        visible = page.locator("#table tbody tr").evaluate_all(
+            "rows => rows.filter(r => r.getBoundingClientRect().bottom <= innerHeight).length"
+        )
+        assert visible >= 15, f"only {visible} rows above the fold"
+    first = page.locator("#table tbody tr").first
+    segment_id = int(first.get_attribute("id").removeprefix("segment-"))
+
+    # The dialogs of a row: extend, the same form re-shown with an error, delete.
+    first.locator(".row-actions").get_by_text("Extend", exact=True).click()
+    dialog_open(page)
+    audit(page, "extend dialog", found, phone=phone)
+    page.locator("#dialog").get_by_label("Or a new end date").fill("2020-01-01T10:00")
+    page.locator("#dialog").get_by_role("button", name="Extend", exact=True).click()
+    expect(page.locator("#dialog .error")).to_contain_text("must be in the future")
+    audit(page, "extend dialog with an error", found, phone=phone)
+    close_dialog(page)
+    first.locator(".row-actions").get_by_text("Delete", exact=True).click()
+    dialog_open(page)
+    audit(page, "delete dialog", found, phone=phone)
+    close_dialog(page)
+
+    # Two rows selected, the bulk confirmation, the run's report.
+    boxes = page.locator("#table tbody input[name=selected]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.locator("#bulk-form").get_by_role("button", name="Extend…").click()
+    dialog_open(page)
+    audit(page, "bulk confirmation dialog", found, phone=phone)
+    page.locator("#dialog").get_by_label("Add to each end date").select_option(label="+7 days")
+    page.locator("#dialog").get_by_role("button", name="Extend 2").click()
+    run = BulkRun.objects.get()
+    expect(page).to_have_url(re.compile(rf"/bulk/{run.pk}/$"))
+    expect(page.locator("#run-status h2")).to_contain_text("Finished")
+    audit(page, "bulk report", found, phone=phone)
+
+    for what, url in (
+        ("segments filtered to Active", "/segments/?status=Active"),
+        ("segment detail", f"/segments/{segment_id}/"),
+        ("extend page", f"/segments/{segment_id}/extend/"),
+        ("delete page", f"/segments/{segment_id}/delete/"),
+        ("audiences", "/audiences/"),
+        ("audience create page", "/audiences/new/"),
+        ("accounts", "/accounts/"),
+        ("activity", "/activity/"),
+        ("not found", "/no-such-page/"),
+    ):
+        page.goto(url)
+        audit(page, what, found, phone=phone)
+
+    page.goto("/audiences/")
+    page.get_by_role("link", name="New CRM audience…").click()
+    dialog_open(page)
+    audit(page, "audience create dialog", found, phone=phone)
+    close_dialog(page)
+    page.locator("#table tbody a").first.click()
+    expect(page.get_by_role("heading", level=2, name="Platform segments")).to_be_visible()
+    audit(page, "audience detail", found, phone=phone)
+    page.get_by_role("link", name="Activate on an account…").click()
+    dialog_open(page)
+    audit(page, "activate dialog", found, phone=phone)
+
+    assert not found, "\n".join(f"{what}: {problems}" for what, problems in found.items())
+
+
+def test_a_viewers_403_page_is_accessible_and_says_what_to_do(new_context, mirror):
+    page = sized_page(new_context, LAPTOP)
+    login(page, "viewer")
+    segment = Segment.objects.visible().first()
+    response = page.goto(f"/segments/{segment.segment_id}/extend/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are not allowed to do that")
+    expect(page.locator("main")).to_contain_text("needs the Operator role")
+    expect(page.get_by_role("link", name="Go to the overview")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+# --- keyboard: focus and announcements ------------------------------------------
+
+
+def focused(page: Page) -> str:
+    return page.evaluate(
+        "() => { const a = document.activeElement;"
+        " return a === document.body ? 'body' : a.outerHTML.slice(0, 120); }"
+    )
+
+
+def announced(page: Page) -> str:
+    return page.locator("#announce").text_content()
+
+
+def test_focus_stays_where_the_user_was_and_the_result_is_announced(new_context, mirror, sandbox):
+    page = sized_page(new_context, LAPTOP)
+    table_requests: list[str] = []
+    page.on(
+        "request",
+        lambda r: table_requests.append(r.url) if "/segments/?" in r.url else None,
+    )
+    login(page, "operator")
+    total = Segment.objects.visible().count()
+    page.goto("/segments/")
+
+    # The skip links: to the content, then to the results.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to results")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#results")).to_be_focused()
+
+    # Sort by name from the keyboard: focus stays on the Name header's link.
+    page.locator("th[data-col=name] a").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]sort=name(&|$)"))
+    settled(page)
+    expect(page.locator("th[data-col=name] a")).to_be_focused()
+    pages = -(-total // 25)
+    expect(page.locator("#announce")).to_have_text(
+        f"Sorted by Name, ascending. {total} segments, page 1 of {pages}."
+    )
+
+    # The next page: focus on the new page's "Next" link.
+    page.locator(".pagination a[rel=next]").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]page=2(&|$)"))
+    settled(page)
+    expect(page.locator(".pagination a[rel=next]")).to_be_focused()
+    expect(page.locator("#announce")).to_contain_text(f"page 2 of {pages}")
+
+    # Arrowing through the closed Status select loads nothing; leaving it loads once.
+    status = page.get_by_label("Status")
+    status.focus()
+    table_requests.clear()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    chosen = status.input_value()
+    assert chosen != ""
+    settled(page)
+    assert table_requests == []
+    page.keyboard.press("Tab")
+    expect(page).to_have_url(re.compile(rf"[?&]status={re.escape(chosen)}(&|$)"))
+    settled(page)
+    assert len(table_requests) == 1
+    # A clean address: no empty parameters of the untouched filters.
+    assert not re.search(r"[?&][a-z_]+=(&|$)", page.url), page.url
+    expect(page.get_by_label("Platform")).to_be_focused()
+    matching = Segment.objects.visible().filter(status=chosen).count()
+    expect(page.locator("#announce")).to_contain_text(f"{matching} segment")
+
+    # Rows per page, picked without arrows: one load, focus stays on the select.
+    page.goto("/segments/")
+    rows = page.get_by_label("Rows")
+    rows.focus()
+    rows.select_option("50")
+    expect(page).to_have_url(re.compile(r"[?&]per_page=50(&|$)"))
+    settled(page)
+    expect(rows).to_be_focused()
+    expect(page.locator("#table tbody tr")).to_have_count(50)
+
+    # Bulk buttons for selected rows wait for a selection.
+    extend_selected = page.locator("#bulk-form").get_by_role("button", name="Extend…")
+    expect(extend_selected).to_be_disabled()
+    page.locator("#table tbody input[name=selected]").first.check()
+    expect(extend_selected).to_be_enabled()
+    expect(page.locator("#bulk-form")).to_contain_text("1 selected")
+    page.locator("#table tbody input[name=selected]").first.uncheck()
+    expect(extend_selected).to_be_disabled()
+
+    # Extend from a row (sorted by name, so it stays in place): back on that row's
+    # Extend link, the result said aloud.
+    page.goto("/segments/?sort=name")
+    row = page.locator("#table tbody tr").nth(2)
+    row_id = row.get_attribute("id")
+    row.locator(".row-actions").get_by_text("Extend", exact=True).focus()
+    page.keyboard.press("Enter")
+    dialog_open(page)
+    page.locator("#dialog").get_by_role("button", name=re.compile(r"^\+30 days")).click()
+    expect(page.locator("#dialog")).to_be_hidden()
+    expect(page.locator("#messages .banner-success")).to_contain_text("moved to")
+    settled(page)
+    expect(
+        page.locator(f"#{row_id} .row-actions").get_by_text("Extend", exact=True)
+    ).to_be_focused()
+    assert "moved to" in announced(page)
+
+    # Delete a row: focus goes to the row that took its place.
+    row = page.locator("#table tbody tr").nth(3)
+    row_id = row.get_attribute("id")
+    name = Segment.objects.get(segment_id=int(row_id.removeprefix("segment-"))).name
+    next_id = page.locator("#table tbody tr").nth(4).get_attribute("id")
+    row.locator(".row-actions").get_by_text("Delete", exact=True).focus()
+    page.keyboard.press("Enter")
+    dialog_open(page)
+    page.locator("#dialog").get_by_label(re.compile("^Type")).fill(name)
+    page.locator("#dialog").get_by_role("button", name="Delete segment").click()
+    expect(page.locator("#dialog")).to_be_hidden()
+    expect(page.locator(f"#{row_id}")).to_have_count(0)
+    settled(page)
+    expect(page.locator(f"#{next_id} td.name a")).to_be_focused()
+    message = page.locator("#messages .banner").first.text_content().strip()
+    assert announced(page) == message, (announced(page), message, focused(page))

@@ -12,7 +12,7 @@ from django.urls import reverse
 class AlertLine:
     """One alert as the channels show it. ``detail`` says what was found (values compared)."""
 
-    segment_id: int
+    segment_id: int | None  # None: about the platform sync, not one segment
     segment_name: str
     condition: str
     detail: str
@@ -20,6 +20,8 @@ class AlertLine:
 
     @property
     def url(self) -> str:
+        if self.segment_id is None:
+            return absolute_url(reverse("overview"))
         return absolute_url(reverse("segment-detail", args=[self.segment_id]))
 
 

@@ -1,5 +1,14 @@
 """The app's models, one module per concern; import them from ``segments.models``."""
 
+from segments.models.alerts import (
+    Alert,
+    AlertProfile,
+    AlertSubscription,
+    Condition,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from segments.models.audit import AuditEvent
 from segments.models.bulk import BULK_RUN_SILENCE, BulkRun
 from segments.models.deletes import ScheduledDelete
@@ -25,13 +34,18 @@ __all__ = [
     "COUNT_FIELDS",
     "COUNT_NAMES",
     "Account",
+    "Alert",
+    "AlertProfile",
+    "AlertSubscription",
     "Audience",
     "AuditEvent",
     "BulkRun",
+    "Condition",
     "ExpiryPolicy",
     "ExpiryPolicyEdit",
     "Lease",
     "Note",
+    "Notification",
     "PagedByKeysQuerySet",
     "PolicyRun",
     "PolicyRunItem",
@@ -44,5 +58,7 @@ __all__ = [
     "SubmissionToken",
     "SyncState",
     "ViewPreference",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkerBeat",
 ]

@@ -97,3 +97,15 @@ def receiver_factory():
             receiver.hang.set()
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def evaluate(django_capture_on_commit_callbacks):
+    """``alerts_evaluate`` with what it enqueues on commit run, as after a real commit."""
+    from segments.alerts.services import alerts_evaluate
+
+    def run(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return alerts_evaluate(**kwargs)
+
+    return run

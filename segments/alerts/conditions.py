@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Window
+from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from segments.alerts.anomalies import Thresholds, count_anomalies
+from segments.alerts.anomalies import DROP_FIELDS, Thresholds, count_anomalies
 from segments.models import (
-    COUNT_FIELDS,
     Alert,
     Condition,
     Segment,
@@ -36,6 +35,12 @@ from segments.models import (
 
 GONE_STATUSES = ("Expired", "Archived")
 PROBLEM_FIELDS = (("total_failed_count", "failed"), ("total_no_data_count", "no-data"))
+_COMPARED = (
+    *DROP_FIELDS,
+    "total_failed_count",
+    "total_no_data_count",
+    "total_segment_upload_count",
+)
 
 
 @dataclass(frozen=True)
@@ -83,36 +88,32 @@ def _ends_soon(now: datetime, days: int) -> Iterator[Found]:
 
 
 def _histories(window: int) -> Iterator[tuple[int, list[dict]]]:
-    """Each visible segment's latest ``window`` snapshots, newest first."""
+    """The latest ``window`` snapshots (newest first) of each visible segment that has
+    more than one: a first snapshot has nothing to compare with."""
+    by_segment = {"partition_by": F("segment_id")}
     ranked = (
         SegmentCountSnapshot.objects.filter(segment__is_deleted=False)
         .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("segment_id"),
-                order_by=[F("taken_at").desc(), F("id").desc()],
-            )
+            rank=Window(RowNumber(), order_by=[F("taken_at").desc(), F("id").desc()], **by_segment),
+            snapshots=Window(Count("id"), **by_segment),
         )
-        .filter(rank__lte=window)
+        .filter(rank__lte=window, snapshots__gt=1)
         .order_by("segment_id", "rank")
-        .values("segment_id", *COUNT_FIELDS)
+        .values_list("segment_id", *_COMPARED)
     )
     current, rows = None, []
-    for row in ranked.iterator(chunk_size=10_000):
-        segment_id = row.pop("segment_id")
+    for segment_id, *values in ranked.iterator(chunk_size=10_000):
         if segment_id != current:
             if rows:
                 yield current, rows
             current, rows = segment_id, []
-        rows.append(row)
+        rows.append(dict(zip(_COMPARED, values, strict=True)))
     if rows:
         yield current, rows
 
 
 def _from_snapshots(thresholds: Thresholds) -> Iterator[Found]:
     for segment_id, newest_first in _histories(max(thresholds.history, 1) + 1):
-        if len(newest_first) < 2:
-            continue
         current, history = newest_first[0], newest_first[:0:-1]
         subject = Alert.segment_subject(segment_id)
         rose = [

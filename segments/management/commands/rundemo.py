@@ -78,6 +78,10 @@ class Command(BaseCommand):
                 f"Sandbox: {address.url} (faults can be set with POST {address.control_url}"
                 "/faults)\nLogs: .run/sandbox.log, web.log, worker.log, scheduler.log"
             )
+            mailer = settings.MAILERS["default"]
+            if mailer["BACKEND"].endswith("filebased.EmailBackend"):
+                where = mailer["OPTIONS"]["file_path"]
+                self.stdout.write(f"Mail: written to files in {where} (set EMAIL_URL to send it)")
             self.stdout.write(
                 self.style.SUCCESS(f"\nSegment Desk: http://127.0.0.1:{port}/  (Ctrl-C to stop)\n")
             )

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "segments.context_processors.sync_banner",
+                "segments.alerts.context_processors.alerts",
             ],
         },
     },

@@ -25,6 +25,7 @@ from segments.alerts.messages import AlertLine
 from segments.alerts.webhooks import webhook_payload, webhook_url_validate
 from segments.models import (
     Alert,
+    AlertProfile,
     AlertSubscription,
     Condition,
     Notification,
@@ -272,6 +273,41 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def subscription_create(
+    *,
+    user,
+    condition: str,
+    scope: str,
+    accounts: list[int],
+    audiences: list[int],
+    days: int,
+    email: bool,
+    urgent: bool,
+    time_zone: str,
+) -> AlertSubscription:
+    """A new subscription; the user's current zone becomes the zone of their digest."""
+    AlertProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    return AlertSubscription.objects.create(
+        user=user,
+        condition=condition,
+        scope=scope,
+        account_ids=accounts if scope == AlertSubscription.Scope.ACCOUNTS else [],
+        audience_ids=audiences if scope == AlertSubscription.Scope.AUDIENCES else [],
+        days=days,
+        email=email,
+        urgent=urgent,
+    )
+
+
+def subscription_delete(*, user, subscription_id: int) -> int:
+    deleted, _ = AlertSubscription.objects.filter(pk=subscription_id, user=user).delete()
+    return deleted
+
+
+def webhook_endpoint_set_active(*, endpoint_id: int, active: bool) -> int:
+    return WebhookEndpoint.objects.filter(pk=endpoint_id).update(active=active)
 
 
 def webhook_endpoint_create(*, user, name: str, url: str, secret: str, conditions: list[str]):

@@ -157,6 +157,10 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def condition_labels(self) -> list[str]:
+        return [Condition(c).label for c in self.conditions if c in Condition.values]
+
 
 class WebhookDelivery(models.Model):
     """The alerts of one evaluation posted to one webhook: its attempts and how they ended."""

@@ -1,0 +1,33 @@
+"""Alert reads: a user's inbox and subscriptions, the team webhooks and their deliveries."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from segments.models import AlertSubscription, Notification, WebhookDelivery, WebhookEndpoint
+
+DELIVERY_LOG_SIZE = 100
+
+
+def notifications_of(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    rows = Notification.objects.filter(user=user).select_related("alert__segment")
+    return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def unread_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def subscriptions_of(*, user) -> QuerySet[AlertSubscription]:
+    return AlertSubscription.objects.filter(user=user)
+
+
+def webhook_endpoints() -> QuerySet[WebhookEndpoint]:
+    """The team webhooks, without their secrets."""
+    return WebhookEndpoint.objects.defer("secret")
+
+
+def webhook_deliveries() -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.select_related("endpoint").defer("endpoint__secret")[
+        :DELIVERY_LOG_SIZE
+    ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, Window
@@ -77,12 +77,13 @@ def _ends_soon(now: datetime, days: int) -> Iterator[Found]:
     )
     for segment_id, end_date in rows.iterator(chunk_size=5000):
         left = (end_date - now).days
-        when = timezone.localtime(end_date).strftime("%Y-%m-%d %H:%M %Z")
+        when = end_date.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")  # stored: one zone
+        remaining = "less than a day" if left == 0 else f"{left} day{'' if left == 1 else 's'}"
         yield Found(
             Alert.segment_subject(segment_id),
             Condition.ENDS_SOON,
             segment_id,
-            f"ends {when} ({left} day{'' if left == 1 else 's'} left)",
+            f"ends {when} ({remaining} left)",
             {"end_date": end_date.isoformat(), "days_left": left},
         )
 

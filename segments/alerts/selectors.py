@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from segments.models import AlertSubscription, Notification, WebhookDelivery, WebhookEndpoint
+from segments.models import (
+    Account,
+    AlertSubscription,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 DELIVERY_LOG_SIZE = 100
 
@@ -18,8 +24,18 @@ def unread_count(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def subscriptions_of(*, user) -> QuerySet[AlertSubscription]:
-    return AlertSubscription.objects.filter(user=user)
+def subscriptions_of(*, user) -> list[AlertSubscription]:
+    """A user's subscriptions, each with ``targets``: the names of its chosen accounts
+    (or the ids of its chosen audiences)."""
+    rows = list(AlertSubscription.objects.filter(user=user))
+    wanted = {i for s in rows for i in s.account_ids}
+    names = dict(Account.objects.filter(id__in=wanted).values_list("id", "name"))
+    for row in rows:
+        if row.scope == AlertSubscription.Scope.ACCOUNTS:
+            row.targets = [names.get(i, str(i)) for i in row.account_ids]
+        else:
+            row.targets = [str(i) for i in row.audience_ids]
+    return rows
 
 
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:

@@ -63,10 +63,18 @@ def webhook_url_validate(url: str) -> None:
         raise ValidationError("A webhook must not point at Segment Desk itself.")
 
 
+def _slack(text: str) -> str:
+    """Slack's escaping of ``&``, ``<`` and ``>`` in message text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def webhook_payload(*, alerts: Sequence[AlertLine]) -> dict:
     """Slack-compatible JSON: ``text`` for any chat, and one attachment with fields per alert."""
     count = len(alerts)
-    lines = [f"• {a.condition}: <{a.url}|{a.segment_name}> · {a.detail}" for a in alerts]
+    lines = [
+        f"• {_slack(a.condition)}: <{a.url}|{_slack(a.segment_name)}> · {_slack(a.detail)}"
+        for a in alerts
+    ]
     return {
         "text": f"Segment Desk: {count} alert{'' if count == 1 else 's'}\n" + "\n".join(lines),
         "attachments": [

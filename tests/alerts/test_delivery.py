@@ -178,3 +178,15 @@ def test_the_digest_mails_what_is_waiting_once(evaluate, settings, synced, smtp_
     assert message["Subject"] == f"Segment Desk digest: {waiting} alerts"
     assert alert_digests_send.call() == 0
     assert len(smtp_server.messages) == 1
+
+
+def test_the_slack_text_escapes_what_slack_reads_as_markup(settings):
+    from segments.alerts.messages import AlertLine
+    from segments.alerts.webhooks import webhook_payload
+
+    settings.SITE_URL = "https://desk.example.test"
+    line = AlertLine(7, "A&B <Retail>", "Count anomaly", "log events fell to 0 (was 12)")
+    payload = webhook_payload(alerts=[line])
+    assert "<https://desk.example.test/segments/7/|A&amp;B &lt;Retail&gt;>" in payload["text"]
+    assert payload["attachments"][0]["title"] == "A&B <Retail>"
+    assert payload["segment_desk"]["alerts"][0]["segment_id"] == 7

@@ -94,6 +94,7 @@ def test_subscribe_with_a_scope_and_unsubscribe(client, viewer, synced):
     assert viewer.alert_profile.time_zone == "America/New_York"
     page = client.get(reverse("alert-subscriptions")).content.decode()
     assert "within 3 days" in page
+    assert "Northwind DE Performance" in page
     client.post(reverse("alert-subscription-delete", args=[subscription.pk]))
     assert not AlertSubscription.objects.filter(user=viewer).exists()
 

@@ -34,7 +34,8 @@ from segments.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from segments.services.actions import Actor, review_set
+from segments.services.audit import Actor
+from segments.services.review import review_set
 
 DEFAULT_DAYS = 7
 ALERTS_PER_DELIVERY = 50

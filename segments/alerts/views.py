@@ -14,11 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from segments.alerts import selectors, services
 from segments.alerts.forms import SubscriptionForm, WebhookForm
 from segments.models import Alert
-from segments.services.actions import Actor
+from segments.permissions import MANAGE_WEBHOOKS, OPERATE, VIEW
+from segments.services.audit import Actor
 
-VIEW = "segments.view_segment"
-OPERATE = "segments.operate_segment"
-MANAGE_WEBHOOKS = "segments.manage_webhooks"
 PER_PAGE = 50
 
 

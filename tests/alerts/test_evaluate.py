@@ -19,7 +19,7 @@ from segments.models import (
     Segment,
     SyncState,
 )
-from segments.services.actions import Actor
+from segments.services.audit import Actor
 from segments.services.sync import sync_run
 from tests.conftest import make_user
 

@@ -184,8 +184,10 @@ class SegmentTable(DeskTable):
 
     def render_name(self, value, record):
         url = self.urls["segment-detail"].format(record.segment_id)
-        return mark_safe(  # noqa: S308 - the name is escaped
-            f'<a href="{url}">{escape(value)}</a><span class="sub">ID {record.segment_id}</span>'
+        flag = presentation.ANOMALY_BADGE if getattr(record, "has_anomaly", False) else ""
+        return mark_safe(  # noqa: S308 - the name is escaped, the badge is ours
+            f'<a href="{url}">{escape(value)}</a>{flag}'
+            f'<span class="sub">ID {record.segment_id}</span>'
         )
 
     def render_account(self, value, record):

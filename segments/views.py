@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from segments import presentation, selectors
+from segments.alerts import selectors as alert_selectors
 from segments.exports import segment_export_rows
 from segments.forms import ExtendForm, team_forms
 from segments.navigation import next_url
@@ -74,6 +75,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(segment_id=segment_id)
     team = selectors.team_context(segment=segment)
     history = selectors.segment_count_history(segment_id=segment_id)
+    anomaly = alert_selectors.segment_anomaly(segment_id=segment_id)
     return render(
         request,
         "segments/segment_detail.html",
@@ -83,6 +85,8 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             "snapshots": history,
             "last_snapshot": history[-1] if history else None,
             "chart": presentation.history_chart(history),
+            "anomaly": anomaly,
+            "anomaly_rows": alert_selectors.anomaly_rows(anomaly),
             "extend_form": ExtendForm(segment=segment) if not segment.is_deleted else None,
         },
     )

@@ -2,17 +2,57 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
+from segments.alerts.anomalies import LABELS
 from segments.models import (
     Account,
+    Alert,
     AlertSubscription,
+    Condition,
     Notification,
     WebhookDelivery,
     WebhookEndpoint,
 )
 
 DELIVERY_LOG_SIZE = 100
+KIND_LABELS = {"drop": "dropped", "to_zero": "fell to 0", "failed_jump": "jumped"}
+
+
+def anomaly_flag() -> Exists:
+    """An expression for "this segment's count anomaly alert is not cleared"."""
+    return Exists(
+        Alert.objects.filter(
+            segment_id=OuterRef("pk"), condition=Condition.ANOMALY, cleared_at__isnull=True
+        )
+    )
+
+
+def segment_anomaly(*, segment_id: int) -> Alert | None:
+    """The segment's uncleared count anomaly alert, with the values it compared."""
+    return (
+        Alert.objects.filter(
+            segment_id=segment_id, condition=Condition.ANOMALY, cleared_at__isnull=True
+        )
+        .order_by("-raised_at")
+        .first()
+    )
+
+
+def anomaly_rows(alert: Alert | None) -> list[dict]:
+    """The compared values of an anomaly alert, one row per flagged count."""
+    if alert is None:
+        return []
+    return [
+        {
+            "label": LABELS.get(field, field),
+            "kind": KIND_LABELS.get(values.get("kind"), values.get("kind")),
+            "current": values.get("current"),
+            "previous": values.get("previous"),
+            "median": round(values["median"]) if values.get("median") is not None else None,
+        }
+        for field, values in alert.values.items()
+    ]
 
 
 def notifications_of(*, user, unread_only: bool = False) -> QuerySet[Notification]:

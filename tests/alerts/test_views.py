@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import requests
 from django.urls import reverse
 
 from segments.models import (
@@ -15,6 +18,7 @@ from segments.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from segments.services.sync import sync_run
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +147,31 @@ def test_a_sync_alert_links_to_the_overview(client, db):
     client.force_login(admin)
     page = client.get(reverse("alert-inbox")).content.decode()
     assert "Platform sync" in page
+
+
+def test_anomalies_are_marked_filterable_and_explained_on_the_detail(
+    client, viewer, synced, evaluate
+):
+    evaluate()
+    requests.post(f"{synced.control_url}/advance", json={"days": 1}, timeout=10)
+    assert sync_run().ok
+    evaluate()
+    flagged = set(
+        Alert.objects.filter(condition=Condition.ANOMALY, cleared_at__isnull=True).values_list(
+            "segment_id", flat=True
+        )
+    )
+    assert flagged
+    client.force_login(viewer)
+    page = client.get(reverse("segment-list"), {"anomalies": "on", "per_page": 100})
+    html = page.content.decode()
+    shown = {int(i) for i in re.findall(r'id="segment-(\d+)"', html)}
+    assert shown == flagged
+    assert html.count(">anomaly</span>") == len(flagged)
+    one = min(flagged)
+    detail = client.get(reverse("segment-detail", args=[one])).content.decode()
+    assert 'id="anomaly"' in detail
+    assert "Median of recent syncs" in detail
+    alert = Alert.objects.get(segment_id=one, condition=Condition.ANOMALY)
+    some = next(iter(alert.values.values()))
+    assert f"{some['current']:,}" in detail

@@ -148,3 +148,16 @@ def test_a_sync_failing_for_half_an_hour_tells_the_admins_by_default(db, operato
     state.last_success_at = now
     state.save()
     assert alerts_evaluate().cleared == 1
+
+
+def test_the_sync_task_evaluates_alerts_when_it_ends(synced, operator):
+    from django.tasks import TaskResultStatus
+
+    from segments import tasks
+
+    AlertSubscription.objects.create(user=operator, condition=Condition.ENDS_SOON)
+    result = tasks.sync_platform.enqueue(full=False)
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    raised = result.return_value["alerts"]["raised"]
+    assert raised == Alert.objects.filter(condition=Condition.ENDS_SOON).count() > 0
+    assert Notification.objects.filter(user=operator).exists()

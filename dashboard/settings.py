@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from dashboard.email_url import mailer_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -124,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "segments.context_processors.sync_banner",
+                "segments.alerts.context_processors.alerts",
             ],
         },
     },
@@ -246,3 +249,24 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Alerts: count anomalies (segments/alerts/anomalies.py), email and webhooks.
+ANOMALY_DROP_RATIO = env_float("ANOMALY_DROP_RATIO", 0.5)
+ANOMALY_HISTORY = int(os.environ.get("ANOMALY_HISTORY", "5"))
+ANOMALY_FAILED_JUMP_RATIO = env_float("ANOMALY_FAILED_JUMP_RATIO", 0.05)
+ANOMALY_FAILED_JUMP_MIN = int(os.environ.get("ANOMALY_FAILED_JUMP_MIN", "100"))
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALERT_DIGEST_AT = os.environ.get("ALERT_DIGEST_AT", "08:00")
+# EMAIL_URL sets the email backend (dashboard/email_url.py); without it mails
+# are written to files in .run/mail/.
+MAILERS = {
+    "default": mailer_from_url(
+        os.environ.get("EMAIL_URL") or f"file://{BASE_DIR / '.run' / 'mail'}"
+    )
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Segment Desk <desk@localhost>")
+WEBHOOK_CONNECT_TIMEOUT = env_float("WEBHOOK_CONNECT_TIMEOUT", 3.0)
+WEBHOOK_READ_TIMEOUT = env_float("WEBHOOK_READ_TIMEOUT", 5.0)
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
+WEBHOOK_BACKOFF_SECONDS = env_float("WEBHOOK_BACKOFF_SECONDS", 30.0)
+ALERT_SYNC_FAILING_MINUTES = int(os.environ.get("ALERT_SYNC_FAILING_MINUTES", "30"))

@@ -6,5 +6,6 @@ from segments.health import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("alerts/", include("segments.alerts.urls")),
     path("", include("segments.urls")),
 ]

@@ -231,6 +231,7 @@ class App:
                 ("GET", "/_sandbox/requests"): lambda: {"counts": self.requests.counts()},
                 ("DELETE", "/_sandbox/requests"): self.requests.clear,
                 ("POST", "/_sandbox/reset"): self.reset,
+                ("POST", "/_sandbox/advance"): lambda: self.store.advance(body),
                 ("POST", "/_sandbox/sessions/expire"): self.store.expire_sessions,
             }.get((method, path))
             if action is None:

@@ -19,6 +19,7 @@ from .data import (
 )
 from .data import format_seconds as _fmt_s
 from .data import format_ticks as _fmt
+from .drift import advance_day
 
 DATE_FIELDS = ("startDate", "endDate", "created", "updated")
 SEGMENT_FIELDS = (
@@ -171,10 +172,37 @@ class Store:
                 self._by_audience[segment["audienceId"]][sid] = None
             self._next_segment = max(self._segments, default=100_000) + 1
             self._next_audience = max(self._audiences) + 1
+            self._day = 0
+
+    def advance(self, body: object) -> dict:
+        """Let ``days`` days (default 1, at most 365) pass: see ``drift``. Every segment
+        and audience counts as updated now, so an incremental sync fetches them."""
+        days = body.get("days", 1) if isinstance(body, dict) else None
+        if not _is_int(days) or not 1 <= days <= 365:
+            raise Invalid(f"days must be an integer from 1 to 365, got {days!r}")
+        totals: dict[str, list[int]] = {"failed_rose": [], "no_data_rose": [], "dropped": []}
+        totals["expired"] = []
+        with self._lock:
+            for _ in range(days):
+                self._day += 1
+                day = advance_day(self._segments, seed=self.seed, day=self._day, now=now_ticks())
+                for key, ids in totals.items():
+                    ids.extend(getattr(day, key))
+            now = now_ticks()
+            for segment in self._segments.values():
+                segment["updated"] = now
+            for audience_id in self._audiences:
+                self._bump_audience(audience_id)
+            return {"day": self._day, "segments": len(self._segments), **totals}
 
     def health(self) -> dict:
         with self._lock:
-            return {"ok": True, "segments": len(self._segments), "audiences": len(self._audiences)}
+            return {
+                "ok": True,
+                "segments": len(self._segments),
+                "audiences": len(self._audiences),
+                "day": self._day,
+            }
 
     # Sessions
 

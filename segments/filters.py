@@ -152,6 +152,7 @@ class SegmentFilter(TableFilterSet):
         ],
     )
     problems = CheckboxFilter(method="filter_problems", label="Has failed or no-data items")
+    anomalies = CheckboxFilter(method="filter_anomalies", label="Anomalies")
     review = django_filters.TypedChoiceFilter(
         method="filter_review",
         label="Review",
@@ -192,6 +193,10 @@ class SegmentFilter(TableFilterSet):
 
     def filter_problems(self, queryset, name, value):
         return queryset.with_problems() if value else queryset
+
+    def filter_anomalies(self, queryset, name, value):
+        # has_anomaly is annotated by selectors.segment_list (alerts.selectors.anomaly_flag)
+        return queryset.filter(has_anomaly=True) if value else queryset
 
     def filter_review(self, queryset, name, value):
         if value == "none":

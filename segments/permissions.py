@@ -2,3 +2,4 @@
 
 VIEW = "segments.view_segment"
 OPERATE = "segments.operate_segment"
+MANAGE_WEBHOOKS = "segments.manage_webhooks"

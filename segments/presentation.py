@@ -77,6 +77,13 @@ def status_tone(status: str) -> str:
 # is several times cheaper than format_html (measured with bench/).
 
 
+# A segment whose count anomaly alert is not cleared (segments/alerts/anomalies.py).
+ANOMALY_BADGE = mark_safe(
+    ' <span class="badge tone-bad" title="Counts out of line with recent syncs: see the '
+    'segment">anomaly</span>'
+)
+
+
 def status_badge(status: str) -> str:
     return mark_safe(  # noqa: S308 - the status text is escaped
         f'<span class="badge tone-{status_tone(status)}">{escape(status or "—")}</span>'

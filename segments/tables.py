@@ -190,8 +190,9 @@ class SegmentTable(DeskTable):
 
     def render_name(self, value, record):
         url = self.urls["segment-detail"].format(record.segment_id)
-        return mark_safe(  # noqa: S308 - the name is escaped
-            f'<a href="{url}" title="{escape(value)}">{escape(value)}</a>'
+        flag = presentation.ANOMALY_BADGE if getattr(record, "has_anomaly", False) else ""
+        return mark_safe(  # noqa: S308 - the name is escaped, the badge is ours
+            f'<a href="{url}" title="{escape(value)}">{escape(value)}</a>{flag}'
             f'<span class="sub">ID {record.segment_id}</span>'
         )
 

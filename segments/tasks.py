@@ -21,6 +21,8 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from segments.alerts.delivery import alert_digests_send
+from segments.alerts.services import alerts_evaluate
 from segments.models import SegmentCountSnapshot, SubmissionToken
 from segments.schedule import bulk_resume_every, full_sync_trigger, incremental_sync_trigger
 from segments.services.bulk_execution import bulk_run_execute, bulk_runs_stalled
@@ -38,7 +40,14 @@ def sync_platform(*, full: bool = False) -> dict:
         return {"already_running": str(sync_running() or "Another sync is running.")}
     if not report.ok:
         logger.warning("sync failed: %s", "; ".join(report.errors))
-    return dataclasses.asdict(report)
+    result = dataclasses.asdict(report)
+    # Alerts after every sync, a failed one too (it may raise "sync failing"); an
+    # error there is logged and leaves the sync's own result standing.
+    try:
+        result["alerts"] = alerts_evaluate(sync_report=report).as_dict()
+    except Exception:
+        logger.exception("alert evaluation after the sync failed")
+    return result
 
 
 @task
@@ -92,6 +101,8 @@ def _schedule() -> None:
         (full_sync_trigger(), sync_full),
         (IntervalTrigger(seconds=bulk_resume_every()), bulk_runs_resume),
         (CronTrigger(hour=4, minute=30, timezone=settings.TIME_ZONE), housekeeping),
+        # Each user's digest is due at ALERT_DIGEST_AT in their own zone.
+        (IntervalTrigger(minutes=5), alert_digests_send),
     ):
         if trigger is not None:
             cron(trigger, sentry_monitor_config=None)(scheduled)

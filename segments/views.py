@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from segments import charts, selectors
+from segments.alerts import selectors as alert_selectors
 from segments.exports import csv_lines, segment_export_rows
 from segments.forms import ExtendForm, RefreshForm, team_forms
 from segments.navigation import next_url
@@ -68,6 +69,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(segment_id=segment_id)
     team = selectors.team_context(segment=segment)
     history = selectors.segment_count_history(segment_id=segment_id)
+    anomaly = alert_selectors.segment_anomaly(segment_id=segment_id)
     return render(
         request,
         "segments/segment_detail.html",
@@ -77,6 +79,8 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             "snapshots": history,
             "last_snapshot": history[-1] if history else None,
             "chart": charts.history_chart(history) if history else None,
+            "anomaly": anomaly,
+            "anomaly_rows": alert_selectors.anomaly_rows(anomaly),
             "extend_form": ExtendForm(segment=segment) if not segment.is_deleted else None,
         },
     )

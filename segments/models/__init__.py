@@ -1,5 +1,14 @@
 """The app's models, one module per concern; import them from ``segments.models``."""
 
+from segments.models.alerts import (
+    Alert,
+    AlertProfile,
+    AlertSubscription,
+    Condition,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from segments.models.audit import AuditEvent
 from segments.models.bulk import BulkRun
 from segments.models.bulk_items import BulkItem
@@ -26,14 +35,19 @@ __all__ = [
     "COUNT_FIELDS",
     "COUNT_NAMES",
     "Account",
+    "Alert",
+    "AlertProfile",
+    "AlertSubscription",
     "Audience",
     "AuditEvent",
     "BulkItem",
     "BulkRun",
+    "Condition",
     "ExpiryPolicy",
     "ExpiryPolicyEdit",
     "Lease",
     "Note",
+    "Notification",
     "PagedByKeysQuerySet",
     "PolicyRun",
     "PolicyRunItem",
@@ -47,5 +61,7 @@ __all__ = [
     "SubmissionToken",
     "SyncState",
     "ViewPreference",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkerBeat",
 ]

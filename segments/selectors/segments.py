@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from segments.alerts.selectors import anomaly_flag
 from segments.filters import SegmentFilter
 from segments.models import Account, Segment, SegmentCountSnapshot, SyncState
 from segments.presentation import country_name
@@ -16,7 +17,11 @@ from segments.presentation import country_name
 def segment_filter(*, data: Any = None) -> SegmentFilter:
     """The segment filters bound to ``data`` (the URL's query) over the visible
     segments: ``.qs`` is the filtered queryset, ``.form`` the validated form."""
-    queryset = Segment.objects.visible().select_related("audience", "account", "review")
+    queryset = (
+        Segment.objects.visible()
+        .select_related("audience", "account", "review")
+        .annotate(has_anomaly=anomaly_flag())
+    )
     return SegmentFilter(data or {}, queryset.paged_by_keys(), choices=segment_filter_choices())
 
 

@@ -17,6 +17,7 @@ class Command(BaseCommand):
         for username, role, password in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username)
             user.set_password(password)
+            user.email = f"{username}@example.test"  # alert mails land in .run/mail/
             user.is_staff = role == "Admin"
             user.is_superuser = role == "Admin"
             user.save()

@@ -6,6 +6,7 @@ Every child runs in its own process group; Ctrl-C or SIGTERM stops them all.
 gunicorn rather than runserver: the demo then runs what production runs
 (several web processes, so a shared database and nothing per-process)."""
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -35,9 +36,12 @@ class Command(BaseCommand):
                     "make run DASHBOARD_PORT=… SANDBOX_PORT=…"
                 )
         address = SandboxAddress(f"http://127.0.0.1:{sandbox_port}")
+        # Links in alert mails and webhooks point at this demo unless SITE_URL says otherwise.
+        settings.SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{port}"
         remote_env = {
             "SEGMENT_API_URL": address.segment_api_url,
             "LIST_API_URL": address.list_api_url,
+            "SITE_URL": settings.SITE_URL,
         }
         settings.REMOTE.update(
             SEGMENT_API_URL=address.segment_api_url, LIST_API_URL=address.list_api_url
@@ -78,6 +82,10 @@ class Command(BaseCommand):
                 f"Sandbox: {address.url} (faults can be set with POST {address.control_url}"
                 "/faults)\nLogs: .run/sandbox.log, web.log, worker.log, scheduler.log"
             )
+            mailer = settings.MAILERS["default"]
+            if mailer["BACKEND"].endswith("filebased.EmailBackend"):
+                where = mailer["OPTIONS"]["file_path"]
+                self.stdout.write(f"Mail: written to files in {where} (set EMAIL_URL to send it)")
             self.stdout.write(
                 self.style.SUCCESS(f"\nSegment Desk: http://127.0.0.1:{port}/  (Ctrl-C to stop)\n")
             )

@@ -1,0 +1,319 @@
+"""Alert writes: evaluate after a sync, notify subscribers, acknowledge, read, subscribe.
+
+``alerts_evaluate`` is what a finished sync calls. It compares the conditions
+that hold now with the alerts not yet cleared: a condition without an alert
+raises one (and notifies its subscribers, mails the urgent ones, posts to the
+team webhooks), an alert whose condition no longer holds is cleared, and a
+condition that still holds changes nothing (acknowledged or not).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from segments.alerts.conditions import Found, conditions_found
+from segments.alerts.delivery import alert_mails_send, webhook_deliver
+from segments.alerts.messages import AlertLine
+from segments.alerts.webhooks import webhook_payload, webhook_url_validate
+from segments.models import (
+    Alert,
+    AlertProfile,
+    AlertSubscription,
+    Condition,
+    Notification,
+    Review,
+    Segment,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from segments.services.audit import Actor
+from segments.services.review import review_set
+
+DEFAULT_DAYS = 7
+ALERTS_PER_DELIVERY = 50
+_CHUNK = 900
+
+
+@dataclass
+class EvaluationReport:
+    conditions: int = 0
+    raised: int = 0
+    cleared: int = 0
+    notifications: int = 0
+    deliveries: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    """A subscription as the fan-out needs it (or an admin's default for the sync)."""
+
+    user_id: int
+    condition: str
+    scope: str
+    account_ids: frozenset
+    audience_ids: frozenset
+    days: int
+    email: bool
+    urgent: bool
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _recipients() -> list[_Recipient]:
+    """Every active user's subscriptions; admins hear of a failing sync by default
+    (in the app and by immediate mail) unless they chose their own subscription for it."""
+    subscriptions = AlertSubscription.objects.filter(user__is_active=True)
+    recipients = [
+        _Recipient(
+            s.user_id,
+            s.condition,
+            s.scope,
+            frozenset(s.account_ids),
+            frozenset(s.audience_ids),
+            s.days,
+            s.email,
+            s.urgent,
+        )
+        for s in subscriptions
+    ]
+    chose = {r.user_id for r in recipients if r.condition == Condition.SYNC_FAILING}
+    admins = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name="Admin"), is_active=True
+    )
+    for user_id in set(admins.values_list("pk", flat=True)) - chose:
+        recipients.append(
+            _Recipient(
+                user_id,
+                Condition.SYNC_FAILING,
+                AlertSubscription.Scope.ALL,
+                frozenset(),
+                frozenset(),
+                DEFAULT_DAYS,
+                email=True,
+                urgent=True,
+            )
+        )
+    return recipients
+
+
+def _assignees(segment_ids: Sequence[int]) -> dict[int, int]:
+    """Whom each segment is assigned to, for the "assigned to me" scope. The mirror has
+    no assignment yet (issue 9 adds it to the team's review): until then no segment is."""
+    return {}
+
+
+def _matches(recipient: _Recipient, alert: Alert, segment: tuple | None, assignee) -> bool:
+    if recipient.condition != alert.condition:
+        return False
+    if alert.segment_id is None:
+        return True
+    days_left = alert.values.get("days_left", 0)
+    if alert.condition == Condition.ENDS_SOON and days_left > recipient.days:
+        return False
+    _, account_id, audience_id = segment or (None, None, None)
+    scope = recipient.scope
+    return (
+        scope == AlertSubscription.Scope.ALL
+        or (scope == AlertSubscription.Scope.ACCOUNTS and account_id in recipient.account_ids)
+        or (scope == AlertSubscription.Scope.AUDIENCES and audience_id in recipient.audience_ids)
+        or (scope == AlertSubscription.Scope.ASSIGNED and assignee == recipient.user_id)
+    )
+
+
+def _segments(segment_ids: Sequence[int]) -> dict[int, tuple]:
+    rows = {}
+    for chunk in _chunks(segment_ids):
+        for row in Segment.objects.filter(segment_id__in=chunk).values_list(
+            "segment_id", "name", "account_id", "audience_id"
+        ):
+            rows[row[0]] = row[1:]
+    return rows
+
+
+def _notify(alerts: list[Alert], segments: dict[int, tuple]) -> list[Notification]:
+    recipients = _recipients()
+    by_condition = defaultdict(list)
+    for recipient in recipients:
+        by_condition[recipient.condition].append(recipient)
+    assignees = _assignees([a.segment_id for a in alerts if a.segment_id])
+    notifications: dict[tuple[int, int], Notification] = {}
+    for alert in alerts:
+        segment = segments.get(alert.segment_id)
+        for recipient in by_condition[alert.condition]:
+            if not _matches(recipient, alert, segment, assignees.get(alert.segment_id)):
+                continue
+            key = (recipient.user_id, alert.pk)
+            note = notifications.setdefault(
+                key,
+                Notification(user_id=recipient.user_id, alert=alert, created_at=alert.raised_at),
+            )
+            note.email |= recipient.email
+            note.urgent |= recipient.email and recipient.urgent
+    return Notification.objects.bulk_create(notifications.values(), batch_size=1000)
+
+
+def _line(alert: Alert, segments: dict[int, tuple]) -> AlertLine:
+    name = segments.get(alert.segment_id, ("Platform sync",))[0]
+    return AlertLine(
+        alert.segment_id,
+        name,
+        alert.get_condition_display(),
+        alert.detail,
+        urgent=alert.condition == Condition.SYNC_FAILING,
+    )
+
+
+def _webhook_deliveries(alerts: list[Alert], segments: dict[int, tuple]) -> list[WebhookDelivery]:
+    deliveries = []
+    for endpoint in WebhookEndpoint.objects.filter(active=True):
+        wanted = [a for a in alerts if a.condition in endpoint.conditions]
+        for chunk in _chunks(wanted, ALERTS_PER_DELIVERY):
+            lines = [_line(a, segments) for a in chunk]
+            deliveries.append(
+                WebhookDelivery(
+                    endpoint=endpoint, payload=webhook_payload(alerts=lines), alert_count=len(chunk)
+                )
+            )
+    return WebhookDelivery.objects.bulk_create(deliveries)
+
+
+def _raise(found: Found, now) -> Alert:
+    return Alert(
+        subject=found.subject,
+        segment_id=found.segment_id,
+        condition=found.condition,
+        detail=found.detail[:500],
+        values=found.values,
+        raised_at=now,
+    )
+
+
+def alerts_evaluate(*, sync_report=None, now=None) -> EvaluationReport:
+    """Raise, clear and deliver alerts from the mirror as it is now. ``sync_report``
+    (the finished sync's) is accepted for the sync's call and not needed otherwise:
+    the conditions are read from the mirror itself."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    days = max(
+        AlertSubscription.objects.filter(condition=Condition.ENDS_SOON).values_list(
+            "days", flat=True
+        ),
+        default=DEFAULT_DAYS,
+    )
+    found = {f.key: f for f in conditions_found(now=now, ends_within_days=days)}
+    report = EvaluationReport(conditions=len(found))
+    with transaction.atomic():
+        uncleared = {
+            (subject, condition): pk
+            for pk, subject, condition in Alert.objects.filter(cleared_at__isnull=True).values_list(
+                "pk", "subject", "condition"
+            )
+        }
+        gone = [pk for key, pk in uncleared.items() if key not in found]
+        for chunk in _chunks(gone):
+            report.cleared += Alert.objects.filter(pk__in=chunk).update(cleared_at=now)
+        new = [_raise(f, now) for key, f in found.items() if key not in uncleared]
+        alerts = Alert.objects.bulk_create(new, batch_size=1000)
+        segments = _segments([a.segment_id for a in alerts if a.segment_id])
+        notifications = _notify(alerts, segments)
+        deliveries = _webhook_deliveries(alerts, segments)
+        urgent_users = sorted({n.user_id for n in notifications if n.urgent})
+        for user_id in urgent_users:
+            transaction.on_commit(
+                lambda u=user_id: alert_mails_send.enqueue(user_id=u, digest=False), robust=True
+            )
+        for delivery in deliveries:
+            transaction.on_commit(
+                lambda d=delivery.pk: webhook_deliver.enqueue(delivery_id=d), robust=True
+            )
+    report.raised, report.notifications = len(alerts), len(notifications)
+    report.deliveries = len(deliveries)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def alert_acknowledge(*, actor: Actor, alert_id: int, state: str = Review.State.ACKNOWLEDGED):
+    """Acknowledge an alert: it raises nothing new until it clears; the segment's review
+    state is set (audited) and the alert is read in the actor's inbox."""
+    now = timezone.now()
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert_id)
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by = now, actor.user
+            alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        Notification.objects.filter(alert=alert, user=actor.user, read_at__isnull=True).update(
+            read_at=now
+        )
+        if alert.segment_id is not None:
+            review_set(actor=actor, segment_id=alert.segment_id, state=state)
+    return alert
+
+
+def notification_mark_read(*, user, notification_id: int) -> int:
+    return Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def subscription_create(
+    *,
+    user,
+    condition: str,
+    scope: str,
+    accounts: list[int],
+    audiences: list[int],
+    days: int,
+    email: bool,
+    urgent: bool,
+    time_zone: str,
+) -> AlertSubscription:
+    """A new subscription; the user's current zone becomes the zone of their digest."""
+    AlertProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    return AlertSubscription.objects.create(
+        user=user,
+        condition=condition,
+        scope=scope,
+        account_ids=accounts if scope == AlertSubscription.Scope.ACCOUNTS else [],
+        audience_ids=audiences if scope == AlertSubscription.Scope.AUDIENCES else [],
+        days=days,
+        email=email,
+        urgent=urgent,
+    )
+
+
+def subscription_delete(*, user, subscription_id: int) -> int:
+    deleted, _ = AlertSubscription.objects.filter(pk=subscription_id, user=user).delete()
+    return deleted
+
+
+def webhook_endpoint_set_active(*, endpoint_id: int, active: bool) -> int:
+    return WebhookEndpoint.objects.filter(pk=endpoint_id).update(active=active)
+
+
+def webhook_endpoint_create(*, user, name: str, url: str, secret: str, conditions: list[str]):
+    """A new team webhook; raises ``ValidationError`` for a URL it must not post to."""
+    webhook_url_validate(url)
+    return WebhookEndpoint.objects.create(
+        name=name, url=url, secret=secret, conditions=conditions, created_by=user
+    )

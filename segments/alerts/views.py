@@ -1,0 +1,111 @@
+"""The alert pages: the inbox, a user's subscriptions, the team webhooks and their log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from segments.alerts import selectors, services
+from segments.alerts.forms import SubscriptionForm, WebhookForm
+from segments.models import Alert
+from segments.permissions import MANAGE_WEBHOOKS, OPERATE, VIEW
+from segments.services.audit import Actor
+
+PER_PAGE = 50
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def inbox(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("show") == "unread"
+    rows = selectors.notifications_of(user=request.user, unread_only=unread_only)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "alerts/inbox.html", {"page": page, "unread_only": unread_only})
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    services.notification_mark_read(user=request.user, notification_id=notification_id)
+    return redirect("alert-inbox")
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = services.notifications_mark_all_read(user=request.user)
+    messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
+    return redirect("alert-inbox")
+
+
+@require_POST
+@permission_required(OPERATE, raise_exception=True)
+def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    actor = Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
+    try:
+        alert = services.alert_acknowledge(actor=actor, alert_id=alert_id)
+    except Alert.DoesNotExist:
+        messages.error(request, "That alert no longer exists.")
+        return redirect("alert-inbox")
+    messages.success(
+        request,
+        "Acknowledged: no new alert for this until it clears"
+        + ("; the segment's review state is Acknowledged." if alert.segment_id else "."),
+    )
+    return redirect("alert-inbox")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(VIEW, raise_exception=True)
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    form = SubscriptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.subscription_create(
+            user=request.user, time_zone=timezone.get_current_timezone_name(), **form.cleaned_data
+        )
+        messages.success(request, "Subscribed.")
+        return redirect("alert-subscriptions")
+    context = {"form": form, "subscriptions": selectors.subscriptions_of(user=request.user)}
+    return render(request, "alerts/subscriptions.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def subscription_delete(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    if services.subscription_delete(user=request.user, subscription_id=subscription_id):
+        messages.success(request, "Unsubscribed.")
+    return redirect("alert-subscriptions")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(MANAGE_WEBHOOKS, raise_exception=True)
+def webhooks(request: HttpRequest) -> HttpResponse:
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.webhook_endpoint_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error("url", exc)
+        else:
+            messages.success(request, "Webhook added.")
+            return redirect("alert-webhooks")
+    context = {
+        "form": form,
+        "endpoints": selectors.webhook_endpoints(),
+        "deliveries": selectors.webhook_deliveries(),
+    }
+    return render(request, "alerts/webhooks.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@permission_required(MANAGE_WEBHOOKS, raise_exception=True)
+def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    active = request.POST.get("active") == "1"
+    services.webhook_endpoint_set_active(endpoint_id=endpoint_id, active=active)
+    return redirect("alert-webhooks")

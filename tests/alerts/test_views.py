@@ -1,0 +1,177 @@
+"""The alert pages: inbox with the header's unread count, subscriptions, team webhooks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from django.urls import reverse
+
+from segments.models import (
+    Alert,
+    AlertSubscription,
+    AuditEvent,
+    Condition,
+    Notification,
+    Review,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from segments.services.sync import sync_run
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alerted(synced, operator, evaluate):
+    """The operator subscribed to "ends soon" over all segments, after an evaluation."""
+    AlertSubscription.objects.create(user=operator, condition=Condition.ENDS_SOON)
+    evaluate()
+    return Notification.objects.filter(user=operator).select_related("alert__segment")
+
+
+def test_the_header_counts_unread_and_the_inbox_links_to_segments(client, operator, alerted):
+    client.force_login(operator)
+    unread = alerted.count()
+    page = client.get(reverse("overview")).content.decode()
+    assert f'id="alerts-unread">{unread}<' in page
+    inbox = client.get(reverse("alert-inbox")).content.decode()
+    first = alerted.first().alert
+    assert reverse("segment-detail", args=[first.segment_id]) in inbox
+    assert first.detail in inbox
+
+
+def test_mark_read_and_all_read(client, operator, alerted):
+    client.force_login(operator)
+    one = alerted.first()
+    assert client.post(reverse("alert-read", args=[one.pk])).status_code == 302
+    one.refresh_from_db()
+    assert one.read_at is not None
+    assert Notification.objects.filter(user=operator, read_at__isnull=True).exists()
+    client.post(reverse("alert-read-all"))
+    assert not Notification.objects.filter(user=operator, read_at__isnull=True).exists()
+    page = client.get(reverse("overview")).content.decode()
+    assert 'id="alerts-unread"' not in page
+
+
+def test_someone_elses_notification_is_not_touched(client, viewer, alerted):
+    client.force_login(viewer)
+    client.post(reverse("alert-read", args=[alerted.first().pk]))
+    assert alerted.first().read_at is None
+
+
+def test_an_operator_acknowledges_and_a_viewer_may_not(client, operator, viewer, alerted):
+    alert = alerted.first().alert
+    client.force_login(viewer)
+    assert client.post(reverse("alert-acknowledge", args=[alert.pk])).status_code == 403
+    client.force_login(operator)
+    assert client.post(reverse("alert-acknowledge", args=[alert.pk])).status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == operator
+    assert Review.objects.get(segment_id=alert.segment_id).state == "acknowledged"
+    assert AuditEvent.objects.filter(segment_id=alert.segment_id, action="review").exists()
+    assert client.post(reverse("alert-acknowledge", args=[999_999])).status_code == 302
+
+
+def test_subscribe_with_a_scope_and_unsubscribe(client, viewer, synced):
+    client.force_login(viewer)
+    refused = client.post(
+        reverse("alert-subscriptions"), {"condition": "anomaly", "scope": "accounts", "days": 7}
+    )
+    assert refused.status_code == 400
+    assert "Choose at least one account." in refused.content.decode()
+    bad = client.post(
+        reverse("alert-subscriptions"),
+        {"condition": "anomaly", "scope": "audiences", "audiences": "10x1", "days": 7},
+    )
+    assert bad.status_code == 400
+    client.cookies["tz"] = "America%2FNew_York"
+    answer = client.post(
+        reverse("alert-subscriptions"),
+        {"condition": "ends_soon", "scope": "accounts", "accounts": ["201"], "days": 3},
+    )
+    assert answer.url == reverse("alert-subscriptions")
+    subscription = AlertSubscription.objects.get(user=viewer)
+    assert (subscription.account_ids, subscription.days) == ([201], 3)
+    assert viewer.alert_profile.time_zone == "America/New_York"
+    page = client.get(reverse("alert-subscriptions")).content.decode()
+    assert "within 3 days" in page
+    assert "Northwind DE Performance" in page
+    client.post(reverse("alert-subscription-delete", args=[subscription.pk]))
+    assert not AlertSubscription.objects.filter(user=viewer).exists()
+
+
+def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operator, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    client.force_login(operator)
+    assert client.get(reverse("alert-webhooks")).status_code == 403
+    admin = make_user("ada", "Admin")
+    client.force_login(admin)
+    form = {
+        "name": "ops",
+        "url": "http://localhost:8000/hook",
+        "secret": "a-long-enough-test-secret",
+        "conditions": ["ends_soon", "anomaly"],
+    }
+    refused = client.post(reverse("alert-webhooks"), form)
+    assert refused.status_code == 400
+    assert "must not point at Segment Desk itself" in refused.content.decode()
+    form["url"] = "http://127.0.0.1:9/hook"
+    assert client.post(reverse("alert-webhooks"), form).status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        payload={},
+        alert_count=2,
+        status="failed",
+        attempts=5,
+        last_error="No answer within 5 s",
+    )
+    page = client.get(reverse("alert-webhooks")).content.decode()
+    assert "Ends soon, Count anomaly" in page
+    assert "No answer within 5 s" in page
+    assert "a-long-enough-test-secret" not in page
+    client.post(reverse("alert-webhook-toggle", args=[endpoint.pk]), {"active": "0"})
+    endpoint.refresh_from_db()
+    assert not endpoint.active
+
+
+def test_a_sync_alert_links_to_the_overview(client, db):
+    admin = make_user("ada", "Admin")
+    alert = Alert.objects.create(
+        subject=Alert.SYNC_SUBJECT, condition=Condition.SYNC_FAILING, detail="failing"
+    )
+    Notification.objects.create(user=admin, alert=alert)
+    client.force_login(admin)
+    page = client.get(reverse("alert-inbox")).content.decode()
+    assert "Platform sync" in page
+
+
+def test_anomalies_are_marked_filterable_and_explained_on_the_detail(
+    client, viewer, synced, evaluate
+):
+    evaluate()
+    requests.post(f"{synced.control_url}/advance", json={"days": 1}, timeout=10)
+    assert sync_run().ok
+    evaluate()
+    flagged = set(
+        Alert.objects.filter(condition=Condition.ANOMALY, cleared_at__isnull=True).values_list(
+            "segment_id", flat=True
+        )
+    )
+    assert flagged
+    client.force_login(viewer)
+    page = client.get(reverse("segment-list"), {"anomalies": "on", "per_page": 100})
+    html = page.content.decode()
+    shown = {int(i) for i in re.findall(r'id="segment-(\d+)"', html)}
+    assert shown == flagged
+    assert html.count(">anomaly</span>") == len(flagged)
+    one = min(flagged)
+    detail = client.get(reverse("segment-detail", args=[one])).content.decode()
+    assert 'id="anomaly"' in detail
+    assert "Median of recent syncs" in detail
+    alert = Alert.objects.get(segment_id=one, condition=Condition.ANOMALY)
+    some = next(iter(alert.values.values()))
+    assert f"{some['current']:,}" in detail

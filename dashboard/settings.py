@@ -173,6 +173,8 @@ SYNC_INTERVAL_TEST_SECONDS = env_int("SYNC_INTERVAL_TEST_SECONDS", 0)
 SYNC_LOCK_TIMEOUT = env_float("SYNC_LOCK_TIMEOUT", 90.0)
 # Finished task records, used form tokens and count snapshots are kept this long.
 RETENTION_DAYS = env_int("RETENTION_DAYS", 180)
+# A confirmed delete waits this long, undoable, before a worker sends it (0: at once).
+DELETE_UNDO_SECONDS = env_int("DELETE_UNDO_SECONDS", 300)
 
 DJANGO_TABLES2_TEMPLATE = "segments/htmx_table.html"
 

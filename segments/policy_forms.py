@@ -1,0 +1,93 @@
+"""The expiry policy form: scope, rule, ceiling and exclusions, checked together."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from segments.models import ExpiryPolicy, SavedView
+
+MAX_DAYS = 1825  # five years: no policy needs to look further
+
+
+class PolicyForm(forms.ModelForm):
+    excluded = forms.CharField(
+        required=False,
+        label="Exclusions",
+        help_text="Segment ids this policy leaves alone, separated by commas or spaces.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = ExpiryPolicy
+        fields = (
+            "name",
+            "scope",
+            "scope_view",
+            "scope_value",
+            "min_days_ahead",
+            "step_days",
+            "ceiling_days",
+            "ceiling_date",
+            "excluded",
+        )
+        labels = {
+            "scope_view": "Shared view",
+            "scope_value": "Account id, audience id, name part or status",
+            "min_days_ahead": "Keep the end date at least (days ahead)",
+            "step_days": "Extending by (days at a time)",
+            "ceiling_days": "Never beyond (days from now)",
+            "ceiling_date": "Never beyond (date)",
+        }
+        widgets = {"ceiling_date": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope_view"].queryset = SavedView.objects.filter(shared=True)
+        self.fields["scope_view"].required = False
+        for name in ("min_days_ahead", "step_days", "ceiling_days"):
+            self.fields[name].min_value = 1
+            self.fields[name].max_value = MAX_DAYS
+            self.fields[name].widget.attrs.update(min=1, max=MAX_DAYS)
+        if self.instance.pk and not self.is_bound:
+            self.initial["excluded"] = ", ".join(str(i) for i in self.instance.excluded)
+
+    def clean_excluded(self) -> list[int]:
+        raw = self.cleaned_data.get("excluded") or ""
+        parts = [p for p in re.split(r"[\s,;]+", raw) if p]
+        bad = [p for p in parts if not re.fullmatch(r"[0-9]{1,18}", p)]
+        if bad:
+            raise forms.ValidationError(f"Not segment ids: {', '.join(bad[:5])}.")
+        return sorted({int(p) for p in parts})
+
+    def clean_ceiling_date(self):
+        value = self.cleaned_data.get("ceiling_date")
+        if value is not None:
+            now = timezone.now()
+            if value <= now:
+                raise forms.ValidationError("The ceiling must be in the future.")
+            if value > now + timedelta(days=MAX_DAYS):
+                raise forms.ValidationError("The ceiling must be within five years.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        scope, value = data.get("scope"), (data.get("scope_value") or "").strip()
+        kind = ExpiryPolicy.Scope
+        if scope == kind.VIEW:
+            if not data.get("scope_view"):
+                self.add_error("scope_view", "Choose the shared view this policy covers.")
+            data["scope_value"] = ""
+        elif scope:
+            data["scope_view"] = None
+            if scope in (kind.ACCOUNT, kind.AUDIENCE) and not re.fullmatch(r"[0-9]{1,18}", value):
+                self.add_error("scope_value", f"Enter the {scope} id (digits only).")
+            elif not value:
+                self.add_error("scope_value", "Enter what the segments' name or status must be.")
+            data["scope_value"] = value
+        if data.get("ceiling_days") is None and data.get("ceiling_date") is None:
+            self.add_error("ceiling_days", "Give a ceiling: a number of days, a date, or both.")
+        return data

@@ -1,0 +1,60 @@
+"""Reads for expiry policies: the segments each one covers, runs and their reports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from segments.models import ExpiryPolicy, PolicyRunItem, ScheduledDelete, Segment
+from segments.models.policies import FAILURES_FLAGGED
+from segments.policy_rules import Candidate, Scope
+from segments.selectors_saved_views import saved_view_segments
+
+
+def policy_segments(*, policy: ExpiryPolicy) -> QuerySet[Segment]:
+    """Every visible segment in the policy's scope."""
+    kind = ExpiryPolicy.Scope
+    if policy.scope == kind.VIEW:
+        return saved_view_segments(view=policy.scope_view)
+    qs = Segment.objects.visible()
+    value = policy.scope_value
+    if policy.scope == kind.ACCOUNT:
+        return qs.filter(account_id=int(value))
+    if policy.scope == kind.AUDIENCE:
+        return qs.filter(audience_id=int(value))
+    if policy.scope == kind.NAME:
+        return qs.filter(name__icontains=value)
+    return qs.filter(status=value)
+
+
+def policy_scopes(*, policies: list[ExpiryPolicy], now: datetime) -> list[Scope]:
+    """Each policy with the segments it may change now: those ending before its minimum
+    (the rest cannot change), without segments whose delete is scheduled."""
+    deleting = ScheduledDelete.objects.filter(state__in=ScheduledDelete.OPEN).values("segment_id")
+    scopes = []
+    for policy in policies:
+        rows = (
+            policy_segments(policy=policy)
+            .filter(end_date__gt=now, end_date__lt=now + timedelta(days=policy.min_days_ahead))
+            .exclude(segment_id__in=deleting)
+            .order_by()
+            .values_list("segment_id", "end_date", "updated", "name")
+        )
+        scopes.append(
+            Scope(
+                policy_id=policy.pk or 0,
+                rule=policy.rule,
+                candidates=[Candidate(*row) for row in rows],
+                excluded=frozenset(int(i) for i in policy.excluded),
+            )
+        )
+    return scopes
+
+
+def policy_flagged(*, policy: ExpiryPolicy) -> list[PolicyRunItem]:
+    """Segments whose latest attempt under this policy failed 3 or more runs in a row."""
+    latest = {}
+    for item in policy.items.order_by("id").only("segment_id", "failures_in_a_row", "outcome"):
+        latest[item.segment_id] = item
+    return [i for i in latest.values() if i.failures_in_a_row >= FAILURES_FLAGGED]

@@ -7,4 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("", include("segments.urls")),
+    path("", include("segments.policy_urls")),
+    path("", include("segments.saved_view_urls")),
 ]

@@ -13,7 +13,14 @@ from segments.models import ExpiryPolicy, SavedView
 MAX_DAYS = 1825  # five years: no policy needs to look further
 
 
+def days_field(label: str, *, required: bool = True) -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=required, min_value=1, max_value=MAX_DAYS)
+
+
 class PolicyForm(forms.ModelForm):
+    min_days_ahead = days_field("Keep the end date at least (days ahead)")
+    step_days = days_field("Extending by (days at a time)")
+    ceiling_days = days_field("Never beyond (days from now)", required=False)
     excluded = forms.CharField(
         required=False,
         label="Exclusions",
@@ -37,9 +44,6 @@ class PolicyForm(forms.ModelForm):
         labels = {
             "scope_view": "Shared view",
             "scope_value": "Account id, audience id, name part or status",
-            "min_days_ahead": "Keep the end date at least (days ahead)",
-            "step_days": "Extending by (days at a time)",
-            "ceiling_days": "Never beyond (days from now)",
             "ceiling_date": "Never beyond (date)",
         }
         widgets = {"ceiling_date": forms.DateTimeInput(attrs={"type": "datetime-local"})}
@@ -48,10 +52,6 @@ class PolicyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["scope_view"].queryset = SavedView.objects.filter(shared=True)
         self.fields["scope_view"].required = False
-        for name in ("min_days_ahead", "step_days", "ceiling_days"):
-            self.fields[name].min_value = 1
-            self.fields[name].max_value = MAX_DAYS
-            self.fields[name].widget.attrs.update(min=1, max=MAX_DAYS)
         if self.instance.pk and not self.is_bound:
             self.initial["excluded"] = ", ".join(str(i) for i in self.instance.excluded)
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from segments.models import ExpiryPolicy, PolicyRunItem, ScheduledDelete, Segment
 from segments.models.policies import FAILURES_FLAGGED
 from segments.policy_rules import Candidate, Scope
-from segments.selectors_saved_views import saved_view_segments
+from segments.selectors_saved_views import saved_view_problems, saved_view_segments
 
 
 def policy_segments(*, policy: ExpiryPolicy) -> QuerySet[Segment]:
@@ -58,3 +58,27 @@ def policy_flagged(*, policy: ExpiryPolicy) -> list[PolicyRunItem]:
     for item in policy.items.order_by("id").only("segment_id", "failures_in_a_row", "outcome"):
         latest[item.segment_id] = item
     return [i for i in latest.values() if i.failures_in_a_row >= FAILURES_FLAGGED]
+
+
+def policy_list() -> QuerySet[ExpiryPolicy]:
+    return ExpiryPolicy.objects.select_related("owner", "scope_view")
+
+
+def policy_recent_items(*, policy: ExpiryPolicy, limit: int = 50) -> list[PolicyRunItem]:
+    """The policy's latest extensions with their audit events, newest first."""
+    items = list(policy.items.select_related("event", "run").order_by("-id")[:limit])
+    names = dict(
+        Segment.objects.filter(segment_id__in=[i.segment_id for i in items]).values_list(
+            "segment_id", "name"
+        )
+    )
+    for item in items:
+        item.segment_name = names.get(item.segment_id, "")
+    return items
+
+
+def policy_scope_problems(*, policy: ExpiryPolicy) -> list[str]:
+    """Why the policy currently covers nothing it should (its view's filters no longer hold)."""
+    if policy.scope == ExpiryPolicy.Scope.VIEW and policy.scope_view is not None:
+        return saved_view_problems(view=policy.scope_view)
+    return []

@@ -55,7 +55,7 @@ def table_columns(params) -> tuple[str, ...]:
 
 def saved_view_list(*, user) -> QuerySet[SavedView]:
     """The user's own views and the team's shared ones, by name."""
-    return SavedView.objects.visible_to(user).select_related("owner")
+    return SavedView.objects.visible_to(user).select_related("owner").prefetch_related("policies")
 
 
 def saved_view_current(*, user, params) -> SavedView | None:

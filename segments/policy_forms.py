@@ -42,6 +42,7 @@ class PolicyForm(forms.ModelForm):
             "excluded",
         )
         labels = {
+            "name": "Policy name",
             "scope_view": "Shared view",
             "scope_value": "Account id, audience id, name part or status",
             "ceiling_date": "Never beyond (date)",
@@ -52,8 +53,8 @@ class PolicyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["scope_view"].queryset = SavedView.objects.filter(shared=True)
         self.fields["scope_view"].required = False
-        if self.instance.pk and not self.is_bound:
-            self.initial["excluded"] = ", ".join(str(i) for i in self.instance.excluded)
+        # A list in the model, ids separated by commas in the form.
+        self.initial["excluded"] = ", ".join(str(i) for i in self.instance.excluded or [])
 
     def clean_excluded(self) -> list[int]:
         raw = self.cleaned_data.get("excluded") or ""

@@ -36,6 +36,8 @@ def form_data(**fields) -> dict:
 
 def test_dry_run_before_saving_then_save(synced):
     client = logged_in(make_user("ann", "Operator"))
+    empty = client.get("/policies/new/").content.decode()
+    assert re.search(r'<textarea name="excluded"[^>]*>\s*</textarea>', empty)
     dry = client.post("/policies/new/", {**form_data(), "intent": "dry-run"})
     assert dry.status_code == 200
     html = dry.content.decode()

@@ -157,8 +157,11 @@ def run(args, description: str) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     print(f"{description}; {args.segments:,} segments; median / worst of {args.repeat} runs")
+    from django.db import transaction
+
     started = time.perf_counter()
-    fill(args.segments)
+    with transaction.atomic():
+        fill(args.segments)
     print(f"fill: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     every = policies()
     now = timezone.now()

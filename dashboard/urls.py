@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("segments.urls")),
     path("", include("segments.policy_urls")),
     path("", include("segments.saved_view_urls")),
+    path("", include("segments.delete_urls")),
 ]

@@ -43,12 +43,19 @@ def undo_window() -> timedelta:
 
 @dataclass
 class ScheduleResult:
+    """Shaped like a write's result, so the delete dialog treats both alike."""
+
     scheduled: ScheduledDelete | None
     message: str
+    segment: Segment | None = None
 
     @property
     def ok(self) -> bool:
         return self.scheduled is not None
+
+    @property
+    def outcome(self) -> str:
+        return Outcome.DONE if self.ok else Outcome.REFUSED
 
 
 def segment_delete_schedule(
@@ -82,9 +89,13 @@ def segment_delete_schedule(
                 bulk_run=bulk_run,
             )
     except IntegrityError:
-        return ScheduleResult(None, f"A delete of “{name}” is already scheduled.")
+        return ScheduleResult(None, f"A delete of “{name}” is already scheduled.", segment)
     transaction.on_commit(lambda: _enqueue(scheduled))
-    return ScheduleResult(scheduled, f"Segment “{name}” will be deleted at {stamp(deadline)}.")
+    return ScheduleResult(
+        scheduled,
+        f"Segment “{name}” will be deleted at {stamp(deadline)}: until then it can be undone.",
+        segment,
+    )
 
 
 def _enqueue(scheduled: ScheduledDelete) -> None:
@@ -93,6 +104,12 @@ def _enqueue(scheduled: ScheduledDelete) -> None:
 
     if scheduled_delete_send.get_backend().supports_defer:
         scheduled_delete_send.using(run_after=scheduled.deadline).enqueue(scheduled.pk)
+
+
+def bulk_deletes_cancel(*, actor: Actor, run: BulkRun) -> int:
+    """Undo every delete of a bulk run that is still waiting; returns how many."""
+    waiting = ScheduledDelete.objects.filter(bulk_run=run, state=State.PENDING)
+    return sum(scheduled_delete_cancel(actor=actor, scheduled=s) for s in waiting)
 
 
 def scheduled_delete_cancel(*, actor: Actor, scheduled: ScheduledDelete) -> bool:

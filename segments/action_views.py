@@ -30,7 +30,7 @@ from segments.models import BulkRun, Segment
 from segments.navigation import after_choice, next_url
 from segments.permissions import OPERATE, VIEW
 from segments.responses import action_finished, form_page, go_to, messages_only, table_page
-from segments.services import bulk, platform_writes, review
+from segments.services import bulk, deletes, platform_writes, review
 from segments.services.audit import Actor
 from segments.services.outcomes import Outcome
 from segments.services.submissions import AlreadySubmitted, submission_claim
@@ -120,7 +120,7 @@ def segment_delete(request: HttpRequest, segment_id: int) -> HttpResponse:
         form_class=DeleteForm,
         template="segments/delete.html",
         back=next_url(request, reverse("segment-list")),
-        apply=lambda data: platform_writes.segment_delete(
+        apply=lambda data: deletes.segment_delete_confirmed(
             actor=actor_of(request),
             segment_id=segment_id,
             expected_updated=data["expected_updated"],

@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, trigger_client_event
 
 from segments.models import BulkRun, ScheduledDelete
-from segments.services.actions import Actor
+from segments.navigation import next_url
+from segments.permissions import OPERATE
+from segments.responses import messages_only
+from segments.services.audit import Actor
 from segments.services.deletes import bulk_deletes_cancel, scheduled_delete_cancel
-
-OPERATE = "segments.operate_segment"
 
 
 def _actor(request: HttpRequest) -> Actor:
     return Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
 
 
-def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or default
-    return target if target.startswith("/") and not target.startswith("//") else default
-
-
 def _answer(request: HttpRequest, back: str) -> HttpResponse:
-    """HTMX: the messages, and the table (or page) reloads itself; else back where it was."""
+    """HTMX: the messages, and the table reloads itself; else back where it was."""
     if not request.htmx:
         return redirect(back)
-    response = render(request, "segments/_messages.html", {"retarget": True})
-    response["HX-Reswap"] = "none"
-    response["HX-Trigger"] = json.dumps({"segments-changed": True, "delete-undone": True})
-    return response
+    return trigger_client_event(reswap(messages_only(request), "none"), "segments-changed")
 
 
 @require_POST
@@ -49,8 +41,9 @@ def scheduled_delete_undo(request: HttpRequest, scheduled_id: int) -> HttpRespon
             f"Too late to undo: the delete of “{scheduled.segment_name}” is "
             f"{scheduled.get_state_display().lower()}.",
         )
-    back = _back(request, reverse("segment-detail", args=[scheduled.segment_id]))
-    return _answer(request, back)
+    return _answer(
+        request, next_url(request, reverse("segment-detail", args=[scheduled.segment_id]))
+    )
 
 
 @require_POST
@@ -62,4 +55,4 @@ def bulk_deletes_undo(request: HttpRequest, run_id: int) -> HttpResponse:
         messages.success(request, f"{undone} delete{'s' if undone != 1 else ''} undone.")
     else:
         messages.warning(request, "Nothing left to undo: every delete was already sent.")
-    return _answer(request, _back(request, reverse("bulk-run", args=[run.pk])))
+    return _answer(request, next_url(request, reverse("bulk-run", args=[run.pk])))

@@ -9,17 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segments.models import ExpiryPolicy
+from segments.permissions import OPERATE, VIEW
 from segments.policy_forms import PolicyForm
-from segments.selectors_policies import (
+from segments.selectors.policies import (
     policy_flagged,
     policy_list,
     policy_recent_items,
     policy_scope_problems,
 )
 from segments.services.policies import policy_dry_run, policy_save, policy_set_paused
-
-OPERATE = "segments.operate_segment"
-VIEW = "segments.view_segment"
 
 
 @require_GET

@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from segments.permissions import VIEW
 from segments.saved_view_forms import SavedViewForm
-from segments.selectors_saved_views import (
+from segments.selectors.saved_views import (
     canonical_table_query,
     default_view,
     saved_view_list,
@@ -24,8 +25,6 @@ from segments.services.saved_views import (
     saved_view_delete,
     saved_view_update,
 )
-
-VIEW = "segments.view_segment"
 
 
 def _open_url(query: str) -> str:

@@ -157,7 +157,7 @@ def test_three_failures_in_a_row_are_flagged_to_the_owner(synced, owner, mailout
     for _ in range(3):
         policies_apply()
     synced.faults.clear()
-    from segments.selectors_policies import policy_flagged
+    from segments.selectors.policies import policy_flagged
 
     flagged = policy_flagged(policy=policy)
     assert flagged

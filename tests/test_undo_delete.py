@@ -10,13 +10,14 @@ from django.utils import timezone
 from segments import remote
 from segments.models import AuditEvent, BulkRun, ScheduledDelete, Segment
 from segments.remote import NotFound
-from segments.services.actions import Actor, segment_extend
+from segments.services.audit import Actor
 from segments.services.bulk import bulk_run_create, bulk_run_execute
 from segments.services.deletes import (
     scheduled_delete_cancel,
     scheduled_deletes_run_due,
     segment_delete_schedule,
 )
+from segments.services.platform_writes import segment_extend
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,10 @@ from segments.models import BulkRun, Segment
 from segments.remote.records import parse_datetime
 from segments.selectors.bulk import RETRYABLE
 from segments.services.audit import Actor
+from segments.services.deletes import segment_delete_confirmed
 from segments.services.end_dates import extension_base
-from segments.services.deletes import segment_delete_schedule, undo_window
 from segments.services.jobs import job_start
-from segments.services.platform_writes import segment_delete, segment_extend
+from segments.services.platform_writes import segment_extend
 
 
 def bulk_run_create(
@@ -65,12 +65,8 @@ def bulk_run_execute(*, run_id: int, ip: str | None) -> None:
             expected = parse_datetime(seen[str(segment_id)]) if str(segment_id) in seen else None
             if run.action == BulkRun.Action.EXTEND:
                 _extend_one(run, actor, client, segment_id, expected)
-            elif undo_window():
-                segment_delete_schedule(
-                    actor=actor, segment_id=segment_id, expected_updated=expected, bulk_run=run
-                )
             else:
-                segment_delete(
+                segment_delete_confirmed(
                     actor=actor,
                     segment_id=segment_id,
                     expected_updated=expected,

@@ -26,7 +26,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from segments.models import AuditEvent, BulkRun, ScheduledDelete, Segment
-from segments.services.actions import Actor, _audit, segment_delete, stamp
+from segments.services.audit import Actor, audit_record
+from segments.services.outcomes import utc_text
+from segments.services.platform_writes import segment_delete
 
 logger = logging.getLogger(__name__)
 State = ScheduledDelete.State
@@ -58,6 +60,28 @@ class ScheduleResult:
         return Outcome.DONE if self.ok else Outcome.REFUSED
 
 
+def segment_delete_confirmed(
+    *,
+    actor: Actor,
+    segment_id: int,
+    expected_updated: datetime | None,
+    bulk_run: BulkRun | None = None,
+    client=None,
+):
+    """A confirmed delete: scheduled after the undo window, or sent at once without one."""
+    if undo_window():
+        return segment_delete_schedule(
+            actor=actor, segment_id=segment_id, expected_updated=expected_updated, bulk_run=bulk_run
+        )
+    return segment_delete(
+        actor=actor,
+        segment_id=segment_id,
+        expected_updated=expected_updated,
+        client=client,
+        bulk_run=bulk_run,
+    )
+
+
 def segment_delete_schedule(
     *,
     actor: Actor,
@@ -80,12 +104,12 @@ def segment_delete_schedule(
                 ip=actor.ip,
                 bulk_run=bulk_run,
             )
-            _audit(
-                actor,
-                AuditEvent.Action.SCHEDULE_DELETE,
-                Outcome.DONE,
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.SCHEDULE_DELETE,
+                outcome=Outcome.DONE,
                 segment_id=segment_id,
-                message=f"Segment “{name}” will be deleted at {stamp(deadline)} unless undone.",
+                message=f"Segment “{name}” will be deleted at {utc_text(deadline)} unless undone.",
                 bulk_run=bulk_run,
             )
     except IntegrityError:
@@ -93,7 +117,7 @@ def segment_delete_schedule(
     transaction.on_commit(lambda: _enqueue(scheduled))
     return ScheduleResult(
         scheduled,
-        f"Segment “{name}” will be deleted at {stamp(deadline)}: until then it can be undone.",
+        f"Segment “{name}” will be deleted at {utc_text(deadline)}: until then it can be undone.",
         segment,
     )
 
@@ -122,10 +146,10 @@ def scheduled_delete_cancel(*, actor: Actor, scheduled: ScheduledDelete) -> bool
             message=f"Undone by {actor.user.get_username()}.",
         )
         if cancelled:
-            _audit(
-                actor,
-                AuditEvent.Action.UNDO_DELETE,
-                Outcome.DONE,
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.UNDO_DELETE,
+                outcome=Outcome.DONE,
                 segment_id=scheduled.segment_id,
                 message=f"Delete of “{scheduled.segment_name}” undone: nothing was sent.",
             )

@@ -29,8 +29,9 @@ from segments.models import (
 )
 from segments.models.policies import FAILURES_FLAGGED
 from segments.policy_rules import Change, plan
-from segments.selectors_policies import policy_scopes
-from segments.services.actions import Actor, segment_extend
+from segments.selectors.policies import policy_scopes
+from segments.services.audit import Actor
+from segments.services.platform_writes import segment_extend
 
 logger = logging.getLogger(__name__)
 Outcome = AuditEvent.Outcome

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from segments.models import SavedView, ViewPreference
-from segments.selectors_saved_views import canonical_table_query
+from segments.selectors.saved_views import canonical_table_query
 
 
 class ViewInUse(Exception):

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from segments.models import ExpiryPolicy, PolicyRunItem, ScheduledDelete, Segment
 from segments.models.policies import FAILURES_FLAGGED
 from segments.policy_rules import Candidate, Scope
-from segments.selectors_saved_views import saved_view_problems, saved_view_segments
+from segments.selectors.saved_views import saved_view_problems, saved_view_segments
 
 
 def policy_segments(*, policy: ExpiryPolicy) -> QuerySet[Segment]:

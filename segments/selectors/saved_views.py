@@ -5,31 +5,19 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from segments.filters import DEFAULT_PER_PAGE, SegmentFilter, SegmentFilterForm
 from segments.models import SavedView, Segment, ViewPreference
+from segments.selectors.segments import segment_filter_choices
 from segments.view_query import canonical_query, visible_columns
 
-# The segments table's query string: its filters, then sort and rows per page.
+# The segments table's query string: its filters (and their parts), sort and rows per page.
 TABLE_KEYS = (
-    "q",
-    "audience",
-    "account",
-    "platform",
-    "status",
-    "country",
-    "active",
-    "is_recurring",
-    "extend",
-    "is_system_generated",
-    "ends",
-    "within_days",
-    "end_from",
-    "end_to",
-    "problems",
-    "review",
+    *SegmentFilter.base_filters,
+    *(name for name in SegmentFilterForm.base_fields if name != "per_page"),
     "sort",
     "per_page",
 )
-TABLE_DEFAULTS = {"per_page": "25"}
+TABLE_DEFAULTS = {"per_page": str(DEFAULT_PER_PAGE)}
 # Columns a user may hide; the name (the row's link), selection and actions always show.
 CHOOSABLE_COLUMNS = (
     "audience",
@@ -75,24 +63,17 @@ def default_view(*, user) -> SavedView | None:
 def saved_view_problems(*, view: SavedView) -> list[str]:
     """Why the view's filters no longer hold (a status or account gone): the table would
     ignore such a filter, a policy must not widen its scope that way."""
-    return [f"{field}: {' '.join(errors)}" for field, errors in _filter_form(view).errors.items()]
+    return [f"{field}: {' '.join(errors)}" for field, errors in _filter(view).form.errors.items()]
 
 
 def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:
     """The segments the view's filters select (sort and columns aside); none while any of
     its filters is invalid (``saved_view_problems``)."""
-    from segments.selectors import segment_list
-
-    form = _filter_form(view)
-    if form.errors:
-        return Segment.objects.none()
-    return segment_list(filters=form.filters())
+    segments = _filter(view)
+    return Segment.objects.none() if segments.form.errors else segments.qs
 
 
-def _filter_form(view: SavedView):
-    from segments.forms import SegmentFilterForm
-    from segments.selectors import segment_filter_choices
-
-    form = SegmentFilterForm(QueryDict(view.query), choices=segment_filter_choices())
-    form.is_valid()
-    return form
+def _filter(view: SavedView) -> SegmentFilter:
+    return SegmentFilter(
+        QueryDict(view.query), Segment.objects.visible(), choices=segment_filter_choices()
+    )

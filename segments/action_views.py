@@ -30,6 +30,7 @@ from segments.models import BulkRun, Segment
 from segments.navigation import after_choice, next_url
 from segments.permissions import OPERATE, VIEW
 from segments.responses import action_finished, form_page, go_to, messages_only, table_page
+from segments.selectors.deletes import bulk_run_deletes_waiting
 from segments.services import bulk, deletes, platform_writes, review
 from segments.services.audit import Actor
 from segments.services.outcomes import Outcome
@@ -183,7 +184,12 @@ def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     template = "segments/bulk_run.html"
     if request.htmx:
         template += "#status"
-    return render(request, template, {"run": run, "report": selectors.bulk_run_report(run=run)})
+    context = {
+        "run": run,
+        "report": selectors.bulk_run_report(run=run),
+        "waiting": bulk_run_deletes_waiting(run=run),
+    }
+    return render(request, template, context)
 
 
 @require_POST

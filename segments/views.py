@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -25,6 +26,8 @@ from segments.navigation import next_url
 from segments.permissions import VIEW
 from segments.remote import RemoteError
 from segments.responses import messages_only, table_page
+from segments.selectors.deletes import open_delete, open_deletes
+from segments.selectors.saved_views import default_view, table_columns
 from segments.services import sync
 from segments.tables import AccountTable, AudienceTable, SegmentTable
 
@@ -38,9 +41,14 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def segment_list(request: HttpRequest) -> HttpResponse:
+    if not request.GET and (default := default_view(user=request.user)) and default.query:
+        # The plain page opens with the user's default view (its own URL, so Back works).
+        return redirect(f"{request.path}?{default.query}")
     filters = selectors.segment_filter(data=request.GET)
     form = filters.form
-    table = SegmentTable.for_user(filters.qs, request.user)
+    table = SegmentTable.for_user(
+        filters.qs, request.user, columns=table_columns(request.GET), deleting=open_deletes()
+    )
     return table_page(
         request,
         "segments/segment_list.html",
@@ -84,8 +92,16 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             "last_snapshot": history[-1] if history else None,
             "chart": presentation.history_chart(history),
             "extend_form": ExtendForm(segment=segment) if not segment.is_deleted else None,
+            **_scheduled_delete(segment_id),
         },
     )
+
+
+def _scheduled_delete(segment_id: int) -> dict:
+    return {
+        "scheduled_delete": open_delete(segment_id=segment_id),
+        "undo_seconds": settings.DELETE_UNDO_SECONDS,
+    }
 
 
 @require_GET

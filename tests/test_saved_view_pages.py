@@ -118,3 +118,33 @@ def test_names_are_unique_per_owner_with_a_clear_error(ann):
     assert response.status_code == 400
     assert "already have a view with this name" in response.content.decode()
     assert SavedView.objects.filter(owner=ann).count() == 1
+
+
+def test_the_segments_page_opens_with_the_default_view(synced, ann):
+    view = SavedView.objects.create(owner=ann, name="Ready", query="status=Ready&per_page=50")
+    client = logged_in(ann)
+    assert client.get("/segments/").status_code == 200
+    client.post("/views/default/", {"view": str(view.pk)})
+    opened = client.get("/segments/")
+    assert opened.status_code == 302
+    assert opened["Location"] == "/segments/?status=Ready&per_page=50"
+    # "All segments" (and Clear) show the plain table.
+    assert client.get("/segments/?view=all").status_code == 200
+
+
+def test_the_column_chooser_hides_columns_and_a_view_keeps_them(synced, ann):
+    client = logged_in(ann)
+    html = client.get("/segments/?cols=status,end_date", headers=HTMX).text
+    head = re.sub(r"\s+", " ", html.split("<tbody")[0])
+    assert "> Status <" in head or ">Status<" in head
+    assert "Audience" not in head
+    assert "Log events" not in head
+    # The name, the selection and the actions always show.
+    assert "Name" in head
+    assert "Actions" in head
+    assert "Select all on this page" in head
+    client.post("/views/save/", {"name": "Slim", "table": "cols=status,end_date"})
+    assert SavedView.objects.get(name="Slim").query == "cols=status%2Cend_date"
+    page = client.get("/segments/?cols=status").text
+    assert 'name="cols" value="status" checked' in page
+    assert 'name="cols" value="audience">' in page

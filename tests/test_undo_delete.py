@@ -20,7 +20,7 @@ from segments.services.deletes import (
 from segments.services.platform_writes import segment_extend
 from tests.conftest import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("undo_window")]
 State = ScheduledDelete.State
 
 

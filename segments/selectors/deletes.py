@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.utils import timezone
-
 from segments.models import ScheduledDelete
 
 
@@ -23,7 +19,8 @@ def open_delete(*, segment_id: int) -> ScheduledDelete | None:
     ).first()
 
 
-def countdown(deadline: datetime, now: datetime | None = None) -> str:
-    """Time left as m:ss, as the page's script keeps counting it."""
-    left = max(0, int((deadline - (now or timezone.now())).total_seconds()))
-    return f"{left // 60}:{left % 60:02d}"
+def bulk_run_deletes_waiting(*, run) -> dict:
+    """How many of a bulk run's deletes still wait, and the first deadline."""
+    waiting = ScheduledDelete.objects.filter(bulk_run=run, state=ScheduledDelete.State.PENDING)
+    first = waiting.order_by("deadline").first()
+    return {"count": waiting.count(), "first": first}

@@ -152,6 +152,7 @@ def scheduled_delete_cancel(*, actor: Actor, scheduled: ScheduledDelete) -> bool
                 outcome=Outcome.DONE,
                 segment_id=scheduled.segment_id,
                 message=f"Delete of “{scheduled.segment_name}” undone: nothing was sent.",
+                bulk_run=scheduled.bulk_run,
             )
     scheduled.refresh_from_db()
     return bool(cancelled)

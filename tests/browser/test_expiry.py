@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from segments.models import ExpiryPolicy, SavedView
+from segments.models import ExpiryPolicy, SavedView, ScheduledDelete, Segment
+from segments.services.deletes import scheduled_deletes_run_due
 from tests.browser.conftest import login
 from tests.test_policies import busiest_account
 
@@ -98,3 +100,35 @@ def test_save_and_share_a_view(operator_page: Page, browser):
     got = colleague.locator("#table tbody tr").evaluate_all("rows => rows.map(r => r.id)")
     assert got == rows
     other.close()
+
+
+def test_undo_a_delete_before_its_deadline(operator_page: Page, sandbox, undo_window):
+    page = operator_page
+    page.goto("/segments/?ends=within&within_days=30")
+    target = page.locator("#table tbody tr").nth(1)
+    segment_id = int(target.get_attribute("id").removeprefix("segment-"))
+    name = Segment.objects.get(pk=segment_id).name
+    sandbox.requests.clear()
+
+    target.locator(".row-actions").get_by_text("Delete", exact=True).click()
+    box = page.locator("#dialog")
+    expect(box).to_contain_text("in 5 minutes")
+    box.get_by_label("Type the segment's name to confirm").fill(name)
+    box.get_by_role("button", name="Delete segment").click()
+    expect(box).to_be_hidden()
+    expect(page.locator("#messages .banner-success")).to_contain_text("until then it can be undone")
+
+    # The row counts down, with Undo.
+    row = page.locator(f"#table tbody tr#segment-{segment_id}")
+    countdown = row.locator(".deleting [data-deadline]")
+    expect(countdown).to_have_text(re.compile(r"^4:[0-5]\d$"))
+    first = countdown.text_content()
+    expect(countdown).not_to_have_text(first)  # it ticks
+    row.get_by_role("button", name=f"Undo the delete of {name}").click()
+    expect(page.locator("#messages .banner-success")).to_contain_text("undone: nothing was sent")
+    expect(row.locator(".row-actions").get_by_text("Delete", exact=True)).to_be_visible()
+
+    scheduled = ScheduledDelete.objects.get(segment_id=segment_id)
+    assert scheduled.state == ScheduledDelete.State.CANCELLED
+    assert scheduled_deletes_run_due(now=scheduled.deadline + timedelta(seconds=1)) == 0
+    assert sandbox.requests.count("delete_segment") == 0

@@ -7,11 +7,12 @@ Each list view serves the full page and, for an HTMX request, only the
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +56,19 @@ def segment_list(request: HttpRequest) -> HttpResponse:
         table=table,
         per_page=form.page_size,
         context={"form": form, "query": request.GET.urlencode()},
+    )
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def column_chooser(request: HttpRequest) -> HttpResponse:
+    """The column chooser's boxes, checked as in the table the page now shows."""
+    shown = urlsplit(request.htmx.current_url or "").query if request.htmx else ""
+    columns = table_columns(QueryDict(shown))
+    return render(
+        request,
+        "segments/_column_choices.html",
+        {"column_choices": SegmentTable.column_choices(columns)},
     )
 
 

@@ -41,7 +41,6 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
         "table": table,
         "default": default_view(user=request.user),
         "form": form or SavedViewForm(initial={"table": table}),
-        "mine": [v for v in views if v.owner_id == request.user.pk],
     }
 
 

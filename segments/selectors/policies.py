@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet, Subquery
 
 from segments.models import ExpiryPolicy, PolicyRunItem, ScheduledDelete, Segment
 from segments.models.policies import FAILURES_FLAGGED
@@ -52,12 +52,17 @@ def policy_scopes(*, policies: list[ExpiryPolicy], now: datetime) -> list[Scope]
     return scopes
 
 
-def policy_flagged(*, policy: ExpiryPolicy) -> list[PolicyRunItem]:
-    """Segments whose latest attempt under this policy failed 3 or more runs in a row."""
-    latest = {}
-    for item in policy.items.order_by("id").only("segment_id", "failures_in_a_row", "outcome"):
-        latest[item.segment_id] = item
-    return [i for i in latest.values() if i.failures_in_a_row >= FAILURES_FLAGGED]
+def policy_flagged(*, policy: ExpiryPolicy) -> QuerySet[PolicyRunItem]:
+    """Segments whose latest attempt under this policy was its 3rd (or later) failure in a row."""
+    latest = (
+        PolicyRunItem.objects.filter(policy=policy)
+        .values("segment_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    return PolicyRunItem.objects.filter(
+        id__in=Subquery(latest), failures_in_a_row__gte=FAILURES_FLAGGED
+    ).order_by("segment_id")
 
 
 def policy_list() -> QuerySet[ExpiryPolicy]:

@@ -167,3 +167,21 @@ def test_three_failures_in_a_row_are_flagged_to_the_owner(synced, owner, mailout
     # The next run succeeds: the streak ends.
     policies_apply()
     assert not policy_flagged(policy=policy).exists()
+
+
+def test_a_sync_applies_the_active_policies(synced, owner):
+    from segments.models import PolicyRun
+    from segments.services.sync import sync_run
+
+    policy = new_policy(owner)
+    planned = policy_dry_run(policies=[policy])
+    assert planned
+    synced.requests.clear()
+    assert sync_run().ok
+    run = PolicyRun.objects.get()
+    assert run.planned == len(planned)
+    assert synced.requests.count("update_end_date") == len(planned)
+    # Paused: the next sync changes nothing.
+    policy_set_paused(policy=policy, user=owner, paused=True)
+    sync_run()
+    assert PolicyRun.objects.count() == 1

@@ -100,6 +100,15 @@ def policy_actor(policy: ExpiryPolicy) -> Actor:
     return Actor(user=get_user_model()(username=name))
 
 
+def policies_after_sync() -> None:
+    """After every sync (whether or not it completed: each write reads the segment
+    first), queue a run of the active policies; inline under the ImmediateBackend."""
+    if ExpiryPolicy.objects.filter(paused=False).exists():
+        from segments.expiry_tasks import policies_run
+
+        policies_run.enqueue()
+
+
 def policies_apply(*, now: datetime | None = None) -> PolicyRun:
     """Apply every active policy once, through the normal write path."""
     now = now or timezone.now()

@@ -35,6 +35,7 @@ from segments.services.mirror_store import (
     segment_mark_deleted,
     segment_store,
 )
+from segments.services.policies import policies_after_sync
 from segments.services.sync_state import (
     stage_begin,
     stage_failed,
@@ -258,6 +259,7 @@ def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
         except RemoteError as exc:
             report.errors.append(str(exc))
     _refresh_planner_statistics()
+    policies_after_sync()
     return report
 
 

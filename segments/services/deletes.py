@@ -124,7 +124,7 @@ def segment_delete_schedule(
 
 def _enqueue(scheduled: ScheduledDelete) -> None:
     """Queue the send for the deadline where the backend can; housekeeping covers the rest."""
-    from segments.expiry_tasks import scheduled_delete_send
+    from segments.tasks import scheduled_delete_send
 
     if scheduled_delete_send.get_backend().supports_defer:
         scheduled_delete_send.using(run_after=scheduled.deadline).enqueue(scheduled.pk)

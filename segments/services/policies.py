@@ -104,7 +104,7 @@ def policies_after_sync() -> None:
     """After every sync (whether or not it completed: each write reads the segment
     first), queue a run of the active policies; inline under the ImmediateBackend."""
     if ExpiryPolicy.objects.filter(paused=False).exists():
-        from segments.expiry_tasks import policies_run
+        from segments.tasks import policies_run
 
         policies_run.enqueue()
 

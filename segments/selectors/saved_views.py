@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from segments.filters import DEFAULT_PER_PAGE, SegmentFilter, SegmentFilterForm
 from segments.models import SavedView, Segment, ViewPreference
-from segments.selectors.segments import segment_filter_choices
+from segments.selectors.segments import segment_filter
 from segments.view_query import canonical_query, visible_columns
 
 # The segments table's query string: its filters (and their parts), sort and rows per page.
@@ -74,6 +74,4 @@ def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:
 
 
 def _filter(view: SavedView) -> SegmentFilter:
-    return SegmentFilter(
-        QueryDict(view.query), Segment.objects.visible(), choices=segment_filter_choices()
-    )
+    return segment_filter(data=QueryDict(view.query))

@@ -15,7 +15,7 @@
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
-      var left = Math.max(0, Math.round((Date.parse(el.getAttribute("data-deadline")) - now) / 1000));
+      var left = Math.max(0, Math.floor((Date.parse(el.getAttribute("data-deadline")) - now) / 1000));
       el.textContent = left > 0 ? Math.floor(left / 60) + ":" + pad(left % 60) : "now";
     });
   }

@@ -218,6 +218,8 @@ BULK_RUN_LOCK_TIMEOUT = env_float("BULK_RUN_LOCK_TIMEOUT", 60.0)
 BULK_RESUME_TEST_SECONDS = env_float("BULK_RESUME_TEST_SECONDS", 0)
 # Finished task records, used form tokens and count snapshots are kept this long.
 RETENTION_DAYS = env_int("RETENTION_DAYS", 180)
+# A confirmed delete waits this long, undoable, before a worker sends it (0: at once).
+DELETE_UNDO_SECONDS = env_int("DELETE_UNDO_SECONDS", 300)
 
 DJANGO_TABLES2_TEMPLATE = "segments/htmx_table.html"
 

@@ -8,4 +8,7 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("alerts/", include("segments.alerts.urls")),
     path("", include("segments.urls")),
+    path("", include("segments.policy_urls")),
+    path("", include("segments.saved_view_urls")),
+    path("", include("segments.delete_urls")),
 ]

@@ -32,7 +32,8 @@ from segments.models import BulkRun, Review, Segment
 from segments.navigation import after_choice, next_url
 from segments.permissions import OPERATE, VIEW
 from segments.responses import action_finished, form_page, go_to, messages_only, table_page
-from segments.services import audience_writes, bulk, platform_writes, review
+from segments.selectors.deletes import bulk_run_deletes_waiting
+from segments.services import audience_writes, bulk, deletes, platform_writes, review
 from segments.services.audit import Actor
 from segments.services.outcomes import Outcome
 from segments.services.submissions import AlreadySubmitted, submission_claim
@@ -124,7 +125,7 @@ def segment_delete(request: HttpRequest, segment_id: int) -> HttpResponse:
         form_class=DeleteForm,
         template="segments/delete.html",
         back=next_url(request, reverse("segment-list")),
-        apply=lambda data: platform_writes.segment_delete(
+        apply=lambda data: deletes.segment_delete_confirmed(
             actor=actor_of(request),
             segment_id=segment_id,
             expected_updated=data["expected_updated"],
@@ -207,7 +208,12 @@ def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     template = "segments/bulk_run.html"
     if request.htmx:
         template += "#status"
-    return render(request, template, {"run": run, "report": selectors.bulk_run_report(run=run)})
+    context = {
+        "run": run,
+        "report": selectors.bulk_run_report(run=run),
+        "waiting": bulk_run_deletes_waiting(run=run),
+    }
+    return render(request, template, context)
 
 
 @require_POST

@@ -208,3 +208,9 @@ def _short(value) -> str:
         except (ValueError, OverflowError):
             return text
     return text[:80]
+
+
+def countdown(deadline: datetime, now: datetime | None = None) -> str:
+    """Time left as m:ss ("Deleting in 4:32"), as the page's script keeps counting it."""
+    left = max(0, int((deadline - (now or timezone.now())).total_seconds()))
+    return f"{left // 60}:{left % 60:02d}"

@@ -13,6 +13,7 @@ from segments import presentation
 from segments.models import Account, Audience, AuditEvent, Segment
 from segments.pagination import EstimatingPaginator
 from segments.permissions import OPERATE
+from segments.selectors.saved_views import CHOOSABLE_COLUMNS
 
 # RequestConfig reads a page size from the URL as it is (``per_page=100000``
 # included). Ours comes validated from the filter form, through RequestConfig's
@@ -105,22 +106,36 @@ class SegmentTable(DeskTable):
         empty_text = "No segments match these filters."
         template_name = "segments/segment_table.html"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, deleting: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = timezone.now()
+        # Deletes waiting out their undo window, by segment id (ScheduledDelete).
+        self.deleting = deleting or {}
         # Cells are built with f-strings (text escaped) and URLs reversed once per
         # table: format_html and reverse per cell cost more than the queries (bench/).
         self.urls = {
             name: reverse(name, args=[0]).replace("/0/", "/{}/")
-            for name in ("segment-detail", "segment-extend", "segment-delete")
+            for name in (
+                "segment-detail",
+                "segment-extend",
+                "segment-delete",
+                "scheduled-delete-undo",
+            )
         }
         self.list_url = reverse("segment-list")
 
     @classmethod
-    def for_user(cls, data, user, **kwargs):
+    def for_user(cls, data, user, *, columns=None, **kwargs):
+        """The table for ``user``, showing ``columns`` of the choosable ones (default: all)."""
+        hidden = [c for c in CHOOSABLE_COLUMNS if columns is not None and c not in columns]
         if not user.has_perm(OPERATE):
-            kwargs["exclude"] = ("select", "actions")
-        return cls(data, **kwargs)
+            hidden += ["select", "actions"]
+        return cls(data, exclude=hidden, **kwargs)
+
+    @classmethod
+    def column_choices(cls, visible) -> list[tuple[str, str, bool]]:
+        """The column chooser's boxes: name, label, shown."""
+        return [(c, str(cls.base_columns[c].verbose_name), c in visible) for c in CHOOSABLE_COLUMNS]
 
     def rows_html(self) -> str:
         """This page's rows, rendered here rather than by django-tables2's per-cell
@@ -176,6 +191,8 @@ class SegmentTable(DeskTable):
         return presentation.review_badge(value, record.review.state)
 
     def render_actions(self, record):
+        if scheduled := self.deleting.get(record.segment_id):
+            return self.render_deleting(scheduled, record)
         extend = self.urls["segment-extend"].format(record.segment_id)
         delete = self.urls["segment-delete"].format(record.segment_id)
         name = escape(record.name)
@@ -186,6 +203,19 @@ class SegmentTable(DeskTable):
             f'<a class="button small danger-ghost" href="{delete}" hx-get="{delete}" '
             f'hx-target="#dialog-body" hx-swap="innerHTML" aria-label="Delete {name}">Delete</a>'
             "</span>"
+        )
+
+    def render_deleting(self, scheduled, record):
+        """ "Deleting in 4:32 — Undo": the countdown runs in the page's script."""
+        undo = self.urls["scheduled-delete-undo"].format(scheduled.pk)
+        name = escape(record.name)
+        deadline = scheduled.deadline
+        left = presentation.countdown(deadline, self.now)
+        return mark_safe(  # noqa: S308 - the name is escaped, the rest is ours
+            f'<span class="row-actions"><span class="deleting">Deleting in '
+            f'<span data-deadline="{deadline.isoformat()}">{left}</span>'
+            f'</span> — <button type="button" class="small primary" hx-post="{undo}" '
+            f'aria-label="Undo the delete of {name}">Undo</button></span>'
         )
 
     def render_name(self, value, record):

@@ -3,7 +3,8 @@ processes, and the schedule that ``manage.py crontask`` keeps.
 
 A task's arguments and return value are JSON: ids and flags in, a small
 summary out. Progress goes to the database (``SyncState``, ``BulkRun``) where
-every web process reads it.
+every web process reads it. Expiry policies run after each sync; deletes with
+an undo window are sent at their deadline (docs/expiry-undo-views.md).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from segments.alerts.services import alerts_evaluate
 from segments.models import SegmentCountSnapshot, SubmissionToken
 from segments.schedule import bulk_resume_every, full_sync_trigger, incremental_sync_trigger
 from segments.services.bulk_execution import bulk_run_execute, bulk_runs_stalled
+from segments.services.deletes import scheduled_delete_execute, scheduled_deletes_run_due
+from segments.services.policies import policies_apply
 from segments.services.sync_lock import sync_exclusive, sync_running
 
 logger = logging.getLogger(__name__)
@@ -82,6 +85,25 @@ def housekeeping() -> dict[str, int]:
     return deleted
 
 
+@task
+def scheduled_delete_send(scheduled_id: int) -> str | None:
+    """Send one delete at its deadline (queued with ``run_after``)."""
+    return scheduled_delete_execute(scheduled_id=scheduled_id)
+
+
+@task
+def scheduled_deletes_due() -> int:
+    """Every minute: send every due delete, whatever happened to its own task."""
+    return scheduled_deletes_run_due()
+
+
+@task
+def policies_run() -> dict:
+    """After each sync: apply every active expiry policy."""
+    run = policies_apply()
+    return {"run": run.pk, "planned": run.planned}
+
+
 # --- the schedule (registered with crontask's scheduler; only its process runs it) ---
 
 
@@ -103,6 +125,7 @@ def _schedule() -> None:
         (CronTrigger(hour=4, minute=30, timezone=settings.TIME_ZONE), housekeeping),
         # Each user's digest is due at ALERT_DIGEST_AT in their own zone.
         (IntervalTrigger(minutes=5), alert_digests_send),
+        (IntervalTrigger(minutes=1), scheduled_deletes_due),
     ):
         if trigger is not None:
             cron(trigger, sentry_monitor_config=None)(scheduled)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("segments/", views.segment_list, name="segment-list"),
     path("segments/export.csv", views.segment_export, name="segment-export"),
+    path("segments/columns/", views.column_chooser, name="column-chooser"),
     path("segments/<int:segment_id>/", views.segment_detail, name="segment-detail"),
     path("segments/<int:segment_id>/extend/", action_views.segment_extend, name="segment-extend"),
     path("segments/<int:segment_id>/delete/", action_views.segment_delete, name="segment-delete"),

@@ -6,9 +6,12 @@ Each list view serves the full page and, for an HTMX request, only the
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +27,8 @@ from segments.navigation import next_url
 from segments.permissions import VIEW
 from segments.remote import RemoteError
 from segments.responses import messages_only, table_page
+from segments.selectors.deletes import open_delete, open_deletes
+from segments.selectors.saved_views import default_view, table_columns
 from segments.services import sync, sync_lock
 from segments.services.outcomes import refresh_failed
 from segments.tables import AccountTable, AudienceTable, SegmentTable
@@ -38,15 +43,33 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def segment_list(request: HttpRequest) -> HttpResponse:
+    if not request.GET and (default := default_view(user=request.user)) and default.query:
+        # The plain page opens with the user's default view (its own URL, so Back works).
+        return redirect(f"{request.path}?{default.query}")
     filters = selectors.segment_filter(data=request.GET)
     form = filters.form
-    table = SegmentTable.for_user(filters.qs, request.user)
+    table = SegmentTable.for_user(
+        filters.qs, request.user, columns=table_columns(request.GET), deleting=open_deletes()
+    )
     return table_page(
         request,
         "segments/segment_list.html",
         table=table,
         per_page=form.page_size,
         context={"form": form, "query": request.GET.urlencode()},
+    )
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def column_chooser(request: HttpRequest) -> HttpResponse:
+    """The column chooser's boxes, checked as in the table the page now shows."""
+    shown = urlsplit(request.htmx.current_url or "").query if request.htmx else ""
+    columns = table_columns(QueryDict(shown))
+    return render(
+        request,
+        "segments/_column_choices.html",
+        {"column_choices": SegmentTable.column_choices(columns)},
     )
 
 
@@ -82,8 +105,16 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             "anomaly": anomaly,
             "anomaly_rows": alert_selectors.anomaly_rows(anomaly),
             "extend_form": ExtendForm(segment=segment) if not segment.is_deleted else None,
+            **_scheduled_delete(segment_id),
         },
     )
+
+
+def _scheduled_delete(segment_id: int) -> dict:
+    return {
+        "scheduled_delete": open_delete(segment_id=segment_id),
+        "undo_seconds": settings.DELETE_UNDO_SECONDS,
+    }
 
 
 @require_GET

@@ -56,6 +56,19 @@ def fresh_remote_clients():
 
 
 @pytest.fixture(autouse=True)
+def immediate_deletes(settings):
+    """Deletes are sent at once unless a test gives them an undo window (``undo_window``)."""
+    settings.DELETE_UNDO_SECONDS = 0
+
+
+@pytest.fixture
+def undo_window(settings):
+    """The default undo window: deletes wait 300 s."""
+    settings.DELETE_UNDO_SECONDS = 300
+    return settings
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Cached filter choices must not leak from one test's mirror into another's."""
     from django.core.cache import cache

@@ -18,6 +18,8 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         EXTEND = "extend", "Extend end date"
         DELETE = "delete", "Delete segment"
+        SCHEDULE_DELETE = "schedule_delete", "Schedule delete"
+        UNDO_DELETE = "undo_delete", "Undo delete"
         CREATE_AUDIENCE = "create_audience", "Create CRM audience"
         ACTIVATE = "activate", "Activate audience"
         REVIEW = "review", "Set review state"

@@ -24,7 +24,12 @@ class ExpiryPolicy(models.Model):
     name = models.CharField(max_length=100, unique=True)
     scope = models.CharField(max_length=20, choices=Scope.choices)
     scope_view = models.ForeignKey(
-        SavedView, null=True, blank=True, on_delete=models.PROTECT, related_name="policies"
+        SavedView,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name="shared view",
     )
     scope_value = models.CharField(
         max_length=500, blank=True, help_text="Account id, audience id, name part or status."
@@ -35,7 +40,9 @@ class ExpiryPolicy(models.Model):
     ceiling_days = models.PositiveIntegerField(
         null=True, blank=True, verbose_name="never beyond K days from now"
     )
-    excluded = models.JSONField(default=list, blank=True, help_text="Segment ids left alone.")
+    excluded = models.JSONField(
+        default=list, blank=True, verbose_name="exclusions", help_text="Segment ids left alone."
+    )
     paused = models.BooleanField(default=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

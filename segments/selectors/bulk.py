@@ -23,8 +23,10 @@ def bulk_run_sample(*, run: BulkRun, size: int = 10):
 
 
 def bulk_run_report(*, run: BulkRun) -> dict:
-    """The run's outcome per segment, grouped, with names from the mirror."""
-    events = list(run.events.order_by("id"))
+    """The run's outcome per segment (its latest event: a delete with undo is
+    scheduled, then sent or undone), grouped, with names from the mirror."""
+    latest = {event.segment_id: event for event in run.events.order_by("id")}
+    events = sorted(latest.values(), key=lambda event: event.id)
     names = dict(
         Segment.objects.filter(segment_id__in=[e.segment_id for e in events]).values_list(
             "segment_id", "name"

@@ -27,7 +27,8 @@ from segments.services.end_dates import extension_base
 from segments.services.leases import LeaseLost, lease_held
 from segments.services.mirror_store import segment_mark_deleted, segment_store
 from segments.services.outcomes import Outcome, utc_text
-from segments.services.platform_writes import segment_delete, segment_extend
+from segments.services.deletes import segment_delete_confirmed
+from segments.services.platform_writes import segment_extend
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, *, resent: b
     if run.action == BulkRun.Action.EXTEND:
         segment_extend(new_end_date=target, **common)
     else:
-        segment_delete(**common)
+        segment_delete_confirmed(**common)
     _finish(run, segment_id)
 
 

@@ -1,0 +1,94 @@
+"""The expiry policy form: scope, rule, ceiling and exclusions, checked together."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from segments.models import ExpiryPolicy, SavedView
+
+MAX_DAYS = 1825  # five years: no policy needs to look further
+
+
+def days_field(label: str, *, required: bool = True) -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=required, min_value=1, max_value=MAX_DAYS)
+
+
+class PolicyForm(forms.ModelForm):
+    min_days_ahead = days_field("Keep the end date at least (days ahead)")
+    step_days = days_field("Extending by (days at a time)")
+    ceiling_days = days_field("Never beyond (days from now)", required=False)
+    excluded = forms.CharField(
+        required=False,
+        label="Exclusions",
+        help_text="Segment ids this policy leaves alone, separated by commas or spaces.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = ExpiryPolicy
+        fields = (
+            "name",
+            "scope",
+            "scope_view",
+            "scope_value",
+            "min_days_ahead",
+            "step_days",
+            "ceiling_days",
+            "ceiling_date",
+            "excluded",
+        )
+        labels = {
+            "name": "Policy name",
+            "scope_view": "Shared view",
+            "scope_value": "Account id, audience id, name part or status",
+            "ceiling_date": "Never beyond (date)",
+        }
+        widgets = {"ceiling_date": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope_view"].queryset = SavedView.objects.filter(shared=True)
+        self.fields["scope_view"].required = False
+        # A list in the model, ids separated by commas in the form.
+        self.initial["excluded"] = ", ".join(str(i) for i in self.instance.excluded or [])
+
+    def clean_excluded(self) -> list[int]:
+        raw = self.cleaned_data.get("excluded") or ""
+        parts = [p for p in re.split(r"[\s,;]+", raw) if p]
+        bad = [p for p in parts if not re.fullmatch(r"[0-9]{1,18}", p)]
+        if bad:
+            raise forms.ValidationError(f"Not segment ids: {', '.join(bad[:5])}.")
+        return sorted({int(p) for p in parts})
+
+    def clean_ceiling_date(self):
+        value = self.cleaned_data.get("ceiling_date")
+        if value is not None:
+            now = timezone.now()
+            if value <= now:
+                raise forms.ValidationError("The ceiling must be in the future.")
+            if value > now + timedelta(days=MAX_DAYS):
+                raise forms.ValidationError("The ceiling must be within five years.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        scope, value = data.get("scope"), (data.get("scope_value") or "").strip()
+        kind = ExpiryPolicy.Scope
+        if scope == kind.VIEW:
+            if not data.get("scope_view"):
+                self.add_error("scope_view", "Choose the shared view this policy covers.")
+            data["scope_value"] = ""
+        elif scope:
+            data["scope_view"] = None
+            if scope in (kind.ACCOUNT, kind.AUDIENCE) and not re.fullmatch(r"[0-9]{1,18}", value):
+                self.add_error("scope_value", f"Enter the {scope} id (digits only).")
+            elif not value:
+                self.add_error("scope_value", "Enter what the segments' name or status must be.")
+            data["scope_value"] = value
+        if data.get("ceiling_days") is None and data.get("ceiling_date") is None:
+            self.add_error("ceiling_days", "Give a ceiling: a number of days, a date, or both.")
+        return data

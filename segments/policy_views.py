@@ -1,0 +1,90 @@
+"""Expiry policy pages: operators create, edit, pause and resume; viewers read."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from segments.models import ExpiryPolicy
+from segments.permissions import OPERATE, VIEW
+from segments.policy_forms import PolicyForm
+from segments.selectors.policies import (
+    policy_flagged,
+    policy_list,
+    policy_recent_items,
+    policy_scope_problems,
+)
+from segments.services.policies import policy_dry_run, policy_save, policy_set_paused
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def policies(request: HttpRequest) -> HttpResponse:
+    return render(request, "segments/policy_list.html", {"policies": policy_list()})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(OPERATE, raise_exception=True)
+def policy_create(request: HttpRequest) -> HttpResponse:
+    return _policy_form(request, ExpiryPolicy())
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(OPERATE, raise_exception=True)
+def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
+    return _policy_form(request, get_object_or_404(ExpiryPolicy, pk=policy_id))
+
+
+def _policy_form(request: HttpRequest, policy: ExpiryPolicy) -> HttpResponse:
+    """The form; "Dry run" shows what the policy as typed would change now, "Save" saves."""
+    form = PolicyForm(request.POST or None, instance=policy)
+    dry_run = None
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("intent") != "save":
+            dry_run = _dry_run_context(form.instance)
+        else:
+            saved = policy_save(policy=form.instance, user=request.user)
+            messages.success(request, f"Policy “{saved.name}” saved.")
+            return redirect("policy-detail", policy_id=saved.pk)
+    return render(
+        request,
+        "segments/policy_form.html",
+        {"form": form, "policy": policy, "dry_run": dry_run},
+    )
+
+
+def _dry_run_context(policy: ExpiryPolicy) -> dict:
+    return {
+        "changes": policy_dry_run(policies=[policy]),
+        "problems": policy_scope_problems(policy=policy),
+    }
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = get_object_or_404(ExpiryPolicy.objects.select_related("owner"), pk=policy_id)
+    return render(
+        request,
+        "segments/policy_detail.html",
+        {
+            "policy": policy,
+            "edits": policy.edits.all()[:50],
+            "items": policy_recent_items(policy=policy),
+            "flagged": policy_flagged(policy=policy),
+            "dry_run": _dry_run_context(policy),
+        },
+    )
+
+
+@require_POST
+@permission_required(OPERATE, raise_exception=True)
+def policy_pause(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = get_object_or_404(ExpiryPolicy, pk=policy_id)
+    paused = request.POST.get("paused") == "1"
+    policy_set_paused(policy=policy, user=request.user, paused=paused)
+    messages.success(request, f"Policy “{policy.name}” {'paused' if paused else 'resumed'}.")
+    return redirect("policy-detail", policy_id=policy.pk)

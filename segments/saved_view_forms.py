@@ -1,0 +1,39 @@
+"""Forms of saved views: save the table as a view, rename or share it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import QueryDict
+
+from segments.models import SavedView
+from segments.selectors.saved_views import canonical_table_query
+
+QUERY_MAX_LENGTH = SavedView._meta.get_field("query").max_length
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=100, label="View name")
+    shared = forms.BooleanField(required=False, label="Share with the team")
+    table = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, taken: set[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.taken = taken
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the view a name.")
+        if name in self.taken:
+            raise forms.ValidationError("You already have a view with this name.")
+        return name
+
+    def clean_table(self) -> str:
+        table = self.cleaned_data.get("table", "")
+        if len(canonical_table_query(QueryDict(table.lstrip("?")))) > QUERY_MAX_LENGTH:
+            raise forms.ValidationError("This table's filters are too long to save as a view.")
+        return table
+
+    @property
+    def params(self) -> QueryDict:
+        return QueryDict(self.cleaned_data.get("table", "").lstrip("?"))

@@ -1,0 +1,136 @@
+"""Saved views of the segments table: list, save, open, share, default, delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from segments.permissions import VIEW
+from segments.saved_view_forms import SavedViewForm
+from segments.selectors.saved_views import (
+    canonical_table_query,
+    default_view,
+    saved_view_list,
+)
+from segments.services.saved_views import (
+    ViewInUse,
+    default_view_set,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_update,
+)
+
+
+def _open_url(query: str) -> str:
+    return reverse("segment-list") + (f"?{query}" if query else "")
+
+
+def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
+    table = request.GET.get("table", "") or request.POST.get("table", "")
+    current = canonical_table_query(QueryDict(table.lstrip("?")))
+    views = list(saved_view_list(user=request.user))
+    return {
+        "views": views,
+        "current": current,
+        "table": table,
+        "default": default_view(user=request.user),
+        "form": form or SavedViewForm(initial={"table": table}),
+    }
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def saved_views(request: HttpRequest) -> HttpResponse:
+    """The page (no JavaScript) or, for HTMX, the bar above the segments table."""
+    template = "segments/saved_views.html"
+    if request.htmx:
+        template += "#bar"
+    return render(request, template, _context(request))
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    taken = set(request.user.saved_views.values_list("name", flat=True))
+    form = SavedViewForm(request.POST, taken=taken)
+    if form.is_valid():
+        try:
+            view = saved_view_create(
+                owner=request.user,
+                name=form.cleaned_data["name"],
+                params=form.params,
+                shared=form.cleaned_data["shared"],
+            )
+        except IntegrityError:
+            form.add_error("name", "You already have a view with this name.")
+        else:
+            messages.success(
+                request,
+                f"View “{view.name}” saved{' and shared with the team' if view.shared else ''}.",
+            )
+            return redirect(_open_url(view.query))
+    return render(request, "segments/saved_views.html", _context(request, form), status=400)
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def saved_view_open(request: HttpRequest, view_id: int) -> HttpResponse:
+    """A view's own URL: the segments table with the view's query string."""
+    view = get_object_or_404(saved_view_list(user=request.user), pk=view_id)
+    return redirect(_open_url(view.query))
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def saved_view_share(request: HttpRequest, view_id: int) -> HttpResponse:
+    view = get_object_or_404(saved_view_list(user=request.user), pk=view_id)
+    shared = request.POST.get("shared") == "1"
+    try:
+        saved_view_update(view=view, user=request.user, name=view.name, shared=shared)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    except ViewInUse as exc:
+        messages.error(request, f"“{view.name}” stays shared. {exc}")
+    else:
+        state = "shared with the team" if shared else "now personal"
+        messages.success(request, f"View “{view.name}” is {state}.")
+    return redirect("saved-views")
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def saved_view_remove(request: HttpRequest, view_id: int) -> HttpResponse:
+    view = get_object_or_404(saved_view_list(user=request.user), pk=view_id)
+    try:
+        saved_view_delete(view=view, user=request.user)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    except ViewInUse as exc:
+        messages.error(request, f"“{view.name}” was not deleted. {exc}")
+    else:
+        messages.success(request, f"View “{view.name}” deleted.")
+    return redirect("saved-views")
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def saved_view_default(request: HttpRequest) -> HttpResponse:
+    """Choose the view the segments page opens with (empty: the plain table)."""
+    chosen = request.POST.get("view", "")
+    view = None
+    if chosen:
+        if not (chosen.isascii() and chosen.isdigit() and len(chosen) < 19):
+            return HttpResponse("Unknown view.", status=400)
+        view = get_object_or_404(saved_view_list(user=request.user), pk=int(chosen))
+    default_view_set(user=request.user, view=view)
+    messages.success(
+        request,
+        f"The segments page now opens with “{view.name}”." if view else "Default view cleared.",
+    )
+    return redirect("saved-views")

@@ -1,0 +1,77 @@
+"""Reads for saved views: which a user sees, their segments, the table's canonical query."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from segments.filters import DEFAULT_PER_PAGE, SegmentFilter, SegmentFilterForm
+from segments.models import SavedView, Segment, ViewPreference
+from segments.selectors.segments import segment_filter
+from segments.view_query import canonical_query, visible_columns
+
+# The segments table's query string: its filters (and their parts), sort and rows per page.
+TABLE_KEYS = (
+    *SegmentFilter.base_filters,
+    *(name for name in SegmentFilterForm.base_fields if name != "per_page"),
+    "sort",
+    "per_page",
+)
+TABLE_DEFAULTS = {"per_page": str(DEFAULT_PER_PAGE)}
+# Columns a user may hide; the name (the row's link), selection and actions always show.
+CHOOSABLE_COLUMNS = (
+    "audience",
+    "account",
+    "status",
+    "end_date",
+    "pipeline",
+    "total_log_count",
+    "updated",
+    "review",
+)
+
+
+def canonical_table_query(params) -> str:
+    return canonical_query(
+        params, keys=TABLE_KEYS, defaults=TABLE_DEFAULTS, columns=CHOOSABLE_COLUMNS
+    )
+
+
+def table_columns(params) -> tuple[str, ...]:
+    return visible_columns(params, columns=CHOOSABLE_COLUMNS)
+
+
+def saved_view_list(*, user) -> QuerySet[SavedView]:
+    """The user's own views and the team's shared ones, by name."""
+    return SavedView.objects.visible_to(user).select_related("owner").prefetch_related("policies")
+
+
+def saved_view_current(*, user, params) -> SavedView | None:
+    """The view the table now shows, if one of the user's views shows exactly it."""
+    query = canonical_table_query(params)
+    return saved_view_list(user=user).filter(query=query).order_by("-shared", "name").first()
+
+
+def default_view(*, user) -> SavedView | None:
+    pref = ViewPreference.objects.filter(user=user).select_related("default_view").first()
+    view = pref.default_view if pref else None
+    if view is not None and (view.shared or view.owner_id == user.pk):
+        return view
+    return None
+
+
+def saved_view_problems(*, view: SavedView) -> list[str]:
+    """Why the view's filters no longer hold (a status or account gone): the table would
+    ignore such a filter, a policy must not widen its scope that way."""
+    return [f"{field}: {' '.join(errors)}" for field, errors in _filter(view).form.errors.items()]
+
+
+def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:
+    """The segments the view's filters select (sort and columns aside); none while any of
+    its filters is invalid (``saved_view_problems``)."""
+    segments = _filter(view)
+    return Segment.objects.none() if segments.form.errors else segments.qs
+
+
+def _filter(view: SavedView) -> SegmentFilter:
+    return segment_filter(data=QueryDict(view.query))

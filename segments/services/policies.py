@@ -1,0 +1,179 @@
+"""Expiry policies: saving them with their edit history, and applying them.
+
+A run plans every active policy at one moment (``segments.policy_rules``) and
+writes each change through ``segment_extend``: platform first, the conflict
+guard on the ``updated`` the policy saw, read-back, audit. A segment that
+changed meanwhile (an operator extended it) is a conflict and is planned again
+from its new state at the next run; a failure is retried at the next run, and
+the third failure in a row of one segment under one policy is flagged to the
+policy's owner.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from segments import remote
+from segments.models import (
+    AuditEvent,
+    ExpiryPolicy,
+    ExpiryPolicyEdit,
+    PolicyRun,
+    PolicyRunItem,
+)
+from segments.models.policies import FAILURES_FLAGGED
+from segments.policy_rules import Change, plan
+from segments.selectors.policies import policy_scopes
+from segments.services.audit import Actor
+from segments.services.platform_writes import segment_extend
+
+logger = logging.getLogger(__name__)
+Outcome = AuditEvent.Outcome
+FAILURES = (Outcome.FAILED, Outcome.REFUSED)
+
+EDITED_FIELDS = (
+    "name",
+    "scope",
+    "scope_view",
+    "scope_value",
+    "min_days_ahead",
+    "step_days",
+    "ceiling_date",
+    "ceiling_days",
+    "excluded",
+    "paused",
+)
+
+
+def policy_dry_run(*, policies: list[ExpiryPolicy], now: datetime | None = None) -> list[Change]:
+    """What applying ``policies`` (saved or not) would change now."""
+    now = now or timezone.now()
+    return plan(policy_scopes(policies=policies, now=now), now=now)
+
+
+def _shown(policy: ExpiryPolicy, name: str) -> str:
+    value = getattr(policy, name)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def policy_save(*, policy: ExpiryPolicy, user) -> ExpiryPolicy:
+    """Create or update ``policy``; every change is recorded with who made it."""
+    before = ExpiryPolicy.objects.filter(pk=policy.pk).first() if policy.pk else None
+    changes = {}
+    for name in EDITED_FIELDS:
+        old = _shown(before, name) if before else ""
+        new = _shown(policy, name)
+        if before is None or old != new:
+            label = str(ExpiryPolicy._meta.get_field(name).verbose_name)
+            changes[label] = [old if before else None, new]
+    with transaction.atomic():
+        if before is None:
+            policy.owner = policy.owner or user
+        policy.updated_at = timezone.now()
+        policy.save()
+        if changes:
+            ExpiryPolicyEdit.objects.create(
+                policy=policy, user=user, username=user.get_username(), changes=changes
+            )
+    return policy
+
+
+def policy_set_paused(*, policy: ExpiryPolicy, user, paused: bool) -> ExpiryPolicy:
+    policy.paused = paused
+    return policy_save(policy=policy, user=user)
+
+
+def policy_actor(policy: ExpiryPolicy) -> Actor:
+    """A policy acts in its own name: the activity page shows it, and who created it."""
+    owner = policy.owner.get_username() if policy.owner else "a deleted user"
+    name = f"policy “{policy.name}” (created by {owner})"[:150]
+    return Actor(user=get_user_model()(username=name))
+
+
+def policies_after_sync() -> None:
+    """After every sync (whether or not it completed: each write reads the segment
+    first), queue a run of the active policies; inline under the ImmediateBackend."""
+    if ExpiryPolicy.objects.filter(paused=False).exists():
+        from segments.tasks import policies_run
+
+        policies_run.enqueue()
+
+
+def policies_apply(*, now: datetime | None = None) -> PolicyRun:
+    """Apply every active policy once, through the normal write path."""
+    now = now or timezone.now()
+    policies = {p.pk: p for p in ExpiryPolicy.objects.filter(paused=False).select_related("owner")}
+    changes = policy_dry_run(policies=list(policies.values()), now=now)
+    run = PolicyRun.objects.create(started_at=now, planned=len(changes))
+    if changes:
+        with remote.segment_api() as client:
+            for change in changes:
+                _apply_one(run, policies[change.policy_id], change, client)
+    PolicyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+def _apply_one(run: PolicyRun, policy: ExpiryPolicy, change: Change, client) -> None:
+    actor = policy_actor(policy)
+    last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    result = segment_extend(
+        actor=actor,
+        segment_id=change.segment_id,
+        new_end_date=change.new_end,
+        expected_updated=change.updated,
+        client=client,
+    )
+    event = AuditEvent.objects.filter(
+        id__gt=last_event, segment_id=change.segment_id, username=actor.user.username
+    ).first()
+    failures = 0
+    if result.outcome in FAILURES:
+        last = (
+            PolicyRunItem.objects.filter(policy=policy, segment_id=change.segment_id)
+            .order_by("-id")
+            .values_list("failures_in_a_row", flat=True)
+            .first()
+        )
+        failures = (last or 0) + 1
+    PolicyRunItem.objects.create(
+        run=run,
+        policy=policy,
+        segment_id=change.segment_id,
+        outcome=result.outcome,
+        event=event,
+        failures_in_a_row=failures,
+    )
+    if failures == FAILURES_FLAGGED:
+        _flag(policy, change, result.message)
+
+
+def _flag(policy: ExpiryPolicy, change: Change, message: str) -> None:
+    """Tell the owner a segment failed three runs in a row; the policy page lists it too."""
+    logger.warning(
+        "policy %s failed %s runs in a row on segment %s", policy.pk, FAILURES_FLAGGED, change
+    )
+    if not (policy.owner and policy.owner.email):
+        return
+    try:
+        send_mail(
+            subject=f"Expiry policy “{policy.name}”: segment {change.segment_id} keeps failing",
+            message=(
+                f"The policy could not extend “{change.name}” ({change.segment_id}) in "
+                f"{FAILURES_FLAGGED} runs in a row. Last error: {message}"
+            ),
+            from_email=None,
+            recipient_list=[policy.owner.email],
+        )
+    except Exception:  # the flag stays on the policy page; a mail outage must not stop the run
+        logger.exception("mail to the owner of policy %s failed", policy.pk)

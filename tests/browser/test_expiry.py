@@ -1,0 +1,134 @@
+"""Expiry policies and saved views in a real browser."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from segments.models import ExpiryPolicy, SavedView, ScheduledDelete, Segment
+from segments.services.deletes import scheduled_deletes_run_due
+from tests.browser.conftest import login
+from tests.test_policies import busiest_account
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def operator_page(page: Page, mirror) -> Page:
+    login(page, "operator")
+    return page
+
+
+def dry_run_ids(page: Page) -> list[str]:
+    links = page.locator("#dry-run-table tbody a")
+    return [
+        re.search(r"/segments/(\d+)/", h).group(1)
+        for h in links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    ]
+
+
+def test_create_a_policy_with_a_dry_run(operator_page: Page):
+    page = operator_page
+    page.get_by_role("link", name="Policies").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Expiry policies")
+    page.get_by_role("link", name="New policy").click()
+    page.get_by_label("Policy name").fill("Keep the busiest account alive")
+    page.get_by_label("Scope").select_option("account")
+    expect(page.get_by_label("Shared view")).to_be_hidden()
+    page.get_by_label("Account id, audience id, name part or status").fill(str(busiest_account()))
+    page.get_by_label("Keep the end date at least (days ahead)").fill("60")
+    page.get_by_label("Extending by (days at a time)").fill("30")
+    page.get_by_label("Never beyond (days from now)").fill("180")
+    page.get_by_role("button", name="Dry run").click()
+
+    expect(page.locator("#dry-run h2")).to_have_text("Dry run: what this policy would change now")
+    planned = dry_run_ids(page)
+    assert planned
+    expect(page.locator("#dry-run")).to_contain_text(f"{len(planned)} segment")
+    assert not ExpiryPolicy.objects.exists()
+    # The form kept what was typed.
+    expect(page.get_by_label("Policy name")).to_have_value("Keep the busiest account alive")
+
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Keep the busiest account alive")
+    expect(page.locator("#messages .banner-success")).to_contain_text("saved")
+    assert dry_run_ids(page) == planned
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+
+
+def test_save_and_share_a_view(operator_page: Page, browser):
+    page = operator_page
+    page.goto("/segments/")
+    status = page.get_by_label("Status")
+    chosen = status.locator("option").nth(1).get_attribute("value")
+    status.select_option(chosen)
+    expect(page).to_have_url(re.compile(r"status="))
+    page.locator("#table th a", has_text="Log events").click()
+    expect(page).to_have_url(re.compile(r"sort="))
+    rows = page.locator("#table tbody tr").evaluate_all("rows => rows.map(r => r.id)")
+
+    bar = page.locator("#saved-views")
+    bar.get_by_text("Save this view").click()
+    bar.get_by_label("View name").fill("Team status view")
+    bar.get_by_label("Share with the team").check()
+    bar.get_by_role("button", name="Save view").click()
+
+    expect(page.locator("#messages .banner-success")).to_contain_text(
+        "View “Team status view” saved and shared with the team."
+    )
+    view = SavedView.objects.get(name="Team status view")
+    assert view.shared
+    assert "sort=" in view.query
+    assert f"status={chosen}" in view.query.replace("+", " ")
+    expect(page.locator("#saved-views a.current")).to_have_text("Team status view")
+    assert page.locator("#table tbody tr").evaluate_all("rows => rows.map(r => r.id)") == rows
+
+    # A colleague sees it above the table and opens exactly that table.
+    other = browser.new_context(base_url=page.url.split("/segments")[0])
+    colleague = other.new_page()
+    login(colleague, "viewer")
+    colleague.goto("/segments/")
+    colleague.locator("#saved-views").get_by_role("link", name="Team status view").click()
+    expect(colleague).to_have_url(re.compile(r"sort="))
+    expect(colleague.locator("#saved-views a.current")).to_have_text("Team status view")
+    got = colleague.locator("#table tbody tr").evaluate_all("rows => rows.map(r => r.id)")
+    assert got == rows
+    other.close()
+
+
+def test_undo_a_delete_before_its_deadline(operator_page: Page, sandbox, undo_window):
+    page = operator_page
+    page.goto("/segments/?ends=within&within_days=30")
+    target = page.locator("#table tbody tr").nth(1)
+    segment_id = int(target.get_attribute("id").removeprefix("segment-"))
+    name = Segment.objects.get(pk=segment_id).name
+    sandbox.requests.clear()
+
+    target.locator(".row-actions").get_by_text("Delete", exact=True).click()
+    box = page.locator("#dialog")
+    expect(box).to_contain_text("in 5 minutes")
+    box.get_by_label("Type the segment's name to confirm").fill(name)
+    box.get_by_role("button", name="Delete segment").click()
+    expect(box).to_be_hidden()
+    expect(page.locator("#messages .banner-success")).to_contain_text("until then it can be undone")
+
+    # The row counts down, with Undo.
+    row = page.locator(f"#table tbody tr#segment-{segment_id}")
+    countdown = row.locator(".deleting [data-deadline]")
+    expect(countdown).to_have_text(re.compile(r"^[45]:[0-5]\d$"))
+    first = countdown.text_content()
+    expect(countdown).not_to_have_text(first)  # it ticks
+    row.get_by_role("button", name=f"Undo the delete of {name}").click()
+    expect(page.locator("#messages .banner-success")).to_contain_text("undone: nothing was sent")
+    expect(row.locator(".row-actions").get_by_text("Delete", exact=True)).to_be_visible()
+
+    scheduled = ScheduledDelete.objects.get(segment_id=segment_id)
+    assert scheduled.state == ScheduledDelete.State.CANCELLED
+    assert scheduled_deletes_run_due(now=scheduled.deadline + timedelta(seconds=1)) == 0
+    assert sandbox.requests.count("delete_segment") == 0

@@ -1,0 +1,187 @@
+"""Expiry policies applied through the normal write path, against the sandbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from segments import remote
+from segments.models import AuditEvent, ExpiryPolicy, PolicyRunItem, Segment
+from segments.services.policies import (
+    policies_apply,
+    policy_dry_run,
+    policy_save,
+    policy_set_paused,
+)
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def owner(synced):
+    return make_user("ann", "Operator")
+
+
+def busiest_account() -> int:
+    from django.db.models import Count
+
+    now = timezone.now()
+    return (
+        Segment.objects.visible()
+        .filter(end_date__gt=now, end_date__lt=now + 60 * DAY)
+        .values("account_id")
+        .annotate(n=Count("segment_id"))
+        .order_by("-n")
+        .first()["account_id"]
+    )
+
+
+def new_policy(owner, **fields) -> ExpiryPolicy:
+    values = {
+        "name": "Keep ahead",
+        "scope": ExpiryPolicy.Scope.ACCOUNT,
+        "scope_value": str(busiest_account()),
+        "min_days_ahead": 60,
+        "step_days": 30,
+        "ceiling_days": 180,
+        **fields,
+    }
+    return policy_save(policy=ExpiryPolicy(**values), user=owner)
+
+
+def remote_end(segment_id: int):
+    with remote.segment_api() as client:
+        return client.segment(segment_id=segment_id).end_date
+
+
+def test_the_dry_run_is_what_the_run_changes(synced, owner):
+    policy = new_policy(owner)
+    now = timezone.now()
+    planned = policy_dry_run(policies=[policy], now=now)
+    assert planned, "the busiest account has segments ending within 60 days"
+    synced.requests.clear()
+    run = policies_apply(now=now)
+    assert run.planned == len(planned)
+    assert synced.requests.count("update_end_date") == len(planned)
+    items = {i.segment_id: i for i in PolicyRunItem.objects.filter(run=run)}
+    assert set(items) == {c.segment_id for c in planned}
+    for change in planned:
+        assert items[change.segment_id].outcome == AuditEvent.Outcome.DONE
+        assert abs(remote_end(change.segment_id) - change.new_end) < timedelta(microseconds=1)
+    # The audit names the policy and its creator as the actor.
+    event = items[planned[0].segment_id].event
+    assert event.username == "policy “Keep ahead” (created by ann)"
+    assert event.action == AuditEvent.Action.EXTEND
+    # Applied once: nothing left to do.
+    assert policy_dry_run(policies=[policy]) == []
+
+
+def test_a_ceiling_is_never_crossed(synced, owner):
+    policy = new_policy(owner, min_days_ahead=60, step_days=90, ceiling_days=45)
+    now = timezone.now()
+    planned = policy_dry_run(policies=[policy], now=now)
+    assert planned
+    policies_apply(now=now)
+    for change in planned:
+        assert remote_end(change.segment_id) <= now + 45 * DAY
+
+
+def test_two_policies_apply_the_larger_extension_once(synced, owner):
+    small = new_policy(owner, name="small", step_days=10)
+    large = new_policy(owner, name="large", step_days=40)
+    now = timezone.now()
+    alone = {
+        p.pk: {c.segment_id: c.new_end for c in policy_dry_run(policies=[p], now=now)}
+        for p in (small, large)
+    }
+    planned = policy_dry_run(policies=[small, large], now=now)
+    assert {c.segment_id for c in planned} == set(alone[small.pk]) == set(alone[large.pk])
+    for change in planned:
+        assert change.new_end == max(
+            alone[small.pk][change.segment_id], alone[large.pk][change.segment_id]
+        )
+    assert large.pk in {c.policy_id for c in planned}
+    synced.requests.clear()
+    policies_apply(now=now)
+    assert synced.requests.count("update_end_date") == len(planned)
+    items = PolicyRunItem.objects.values_list("segment_id", "policy_id")
+    assert sorted(items) == sorted((c.segment_id, c.policy_id) for c in planned)
+
+
+def test_paused_policies_and_exclusions_change_nothing(synced, owner):
+    policy = new_policy(owner)
+    planned = policy_dry_run(policies=[policy])
+    policy.excluded = [planned[0].segment_id]
+    policy_save(policy=policy, user=owner)
+    assert planned[0].segment_id not in {c.segment_id for c in policy_dry_run(policies=[policy])}
+    policy_set_paused(policy=policy, user=make_user("bob", "Operator"), paused=True)
+    synced.requests.clear()
+    run = policies_apply()
+    assert run.planned == 0
+    assert synced.requests.count("update_end_date") == 0
+    edits = list(policy.edits.order_by("id"))
+    assert [e.username for e in edits] == ["ann", "ann", "bob"]
+    assert edits[1].changes == {"exclusions": ["", str(planned[0].segment_id)]}
+    assert edits[2].changes == {"paused": ["False", "True"]}
+
+
+def test_a_policy_racing_a_manual_extend_loses_cleanly(synced, owner):
+    """An operator extends a segment on the platform after the policy read it: the
+    policy's write is refused by the conflict guard, and the operator's date stands."""
+    policy = new_policy(owner)
+    now = timezone.now()
+    [first, *_] = policy_dry_run(policies=[policy], now=now)
+    manual_end = first.current_end + 7 * DAY
+    with remote.segment_api() as client:
+        client.update_end_date(segment_id=first.segment_id, end_date=manual_end)
+    synced.requests.clear()
+    run = policies_apply(now=now)
+    item = PolicyRunItem.objects.get(run=run, segment_id=first.segment_id)
+    assert item.outcome == AuditEvent.Outcome.CONFLICT
+    assert item.failures_in_a_row == 0
+    assert synced.requests.count("update_end_date") == run.planned - 1
+    assert abs(remote_end(first.segment_id) - manual_end) < timedelta(microseconds=1)
+    # The mirror now holds the platform's state; the next run plans from it.
+    assert Segment.objects.get(pk=first.segment_id).end_date == remote_end(first.segment_id)
+
+
+def test_three_failures_in_a_row_are_flagged_to_the_owner(synced, owner, mailoutbox):
+    owner.email = "ann@example.com"
+    owner.save()
+    policy = new_policy(owner)
+    synced.faults.set("update_end_date", status=503)
+    for _ in range(3):
+        policies_apply()
+    synced.faults.clear()
+    from segments.selectors.policies import policy_flagged
+
+    flagged = policy_flagged(policy=policy)
+    assert flagged
+    assert all(i.failures_in_a_row == 3 for i in flagged)
+    assert len(mailoutbox) == len(flagged)
+    assert mailoutbox[0].to == ["ann@example.com"]
+    # The next run succeeds: the streak ends.
+    policies_apply()
+    assert not policy_flagged(policy=policy).exists()
+
+
+def test_a_sync_applies_the_active_policies(synced, owner):
+    from segments.models import PolicyRun
+    from segments.services.sync import sync_run
+
+    policy = new_policy(owner)
+    planned = policy_dry_run(policies=[policy])
+    assert planned
+    synced.requests.clear()
+    assert sync_run().ok
+    run = PolicyRun.objects.get()
+    assert run.planned == len(planned)
+    assert synced.requests.count("update_end_date") == len(planned)
+    # Paused: the next sync changes nothing.
+    policy_set_paused(policy=policy, user=owner, paused=True)
+    sync_run()
+    assert PolicyRun.objects.count() == 1

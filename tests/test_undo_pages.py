@@ -1,0 +1,89 @@
+"""Delete with undo through the pages: the dialog, the row, the detail page, Undo."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from segments.models import AuditEvent, BulkRun, ScheduledDelete, Segment
+from segments.services.deletes import scheduled_deletes_run_due
+from tests.conftest import make_user
+from tests.test_actions import HTMX, form_fields
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("undo_window")]
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def live(synced):
+    return (
+        Segment.objects.visible()
+        .filter(end_date__gt=timezone.now() + timedelta(days=1))
+        .order_by("segment_id")
+        .first()
+    )
+
+
+def confirm_delete(client, segment) -> str:
+    url = f"/segments/{segment.segment_id}/delete/"
+    dialog = client.get(url, headers=HTMX).text
+    assert "can undo it" in dialog
+    fields = form_fields(dialog)
+    return client.post(url, {**fields, "confirm_name": segment.name}, headers=HTMX)
+
+
+def test_delete_waits_shows_a_countdown_and_is_undone_by_another_operator(synced, live):
+    ann = logged_in(make_user("ann", "Operator"))
+    response = confirm_delete(ann, live)
+    assert "segments-changed" in response.headers["HX-Trigger"]
+    scheduled = ScheduledDelete.objects.get(segment_id=live.segment_id)
+    assert synced.requests.count("delete_segment") == 0
+    # The row and the detail page say so, with Undo.
+    table = ann.get(f"/segments/?q={live.segment_id}", headers=HTMX).text
+    assert "Deleting in" in table
+    assert f"/deletes/{scheduled.pk}/undo/" in table
+    detail = ann.get(f"/segments/{live.segment_id}/").text
+    assert "Deleting in" in detail
+    assert "Delete…" not in detail
+    # A viewer cannot undo; another operator can.
+    vera = logged_in(make_user("vera", "Viewer"))
+    assert vera.post(f"/deletes/{scheduled.pk}/undo/").status_code == 403
+    bob = logged_in(make_user("bob", "Operator"))
+    undone = bob.post(f"/deletes/{scheduled.pk}/undo/", headers=HTMX)
+    assert undone.status_code == 200
+    assert "undone: nothing was sent" in undone.text
+    assert AuditEvent.objects.get(action="undo_delete").username == "bob"
+    scheduled_deletes_run_due(now=scheduled.deadline + timedelta(seconds=1))
+    assert synced.requests.count("delete_segment") == 0
+    assert "Deleting in" not in ann.get(f"/segments/{live.segment_id}/").text
+    # Undo twice: too late, said plainly.
+    again = bob.post(f"/deletes/{scheduled.pk}/undo/", follow=True).text
+    assert "Too late to undo" in again
+
+
+def test_bulk_delete_with_undo_all(synced):
+    ann = logged_in(make_user("ann", "Operator"))
+    ids = list(Segment.objects.visible().order_by("segment_id").values_list("pk", flat=True)[:3])
+    prepared = ann.post(
+        "/segments/bulk/",
+        {"intent": "delete-selected", "selected": [str(i) for i in ids]},
+        headers=HTMX,
+    )
+    token = form_fields(prepared.text)["form_token"]
+    run = BulkRun.objects.get()
+    ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "3"}, headers=HTMX)
+    page = ann.get(f"/bulk/{run.pk}/").text
+    assert "3 deletes waiting" in page
+    undone = ann.post(f"/bulk/{run.pk}/undo/", follow=True).text
+    assert "3 deletes undone" in undone
+    assert scheduled_deletes_run_due(now=timezone.now() + timedelta(hours=1)) == 0
+    assert synced.requests.count("delete_segment") == 0
+    assert not Segment.objects.filter(pk__in=ids, is_deleted=True).exists()

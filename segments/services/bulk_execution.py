@@ -23,11 +23,11 @@ from segments.models import BulkItem, BulkRun, Lease, Segment
 from segments.remote import NotFound, RemoteError
 from segments.remote.records import parse_datetime
 from segments.services.audit import Actor, audit_record, snapshot
+from segments.services.deletes import segment_delete_confirmed
 from segments.services.end_dates import extension_base
 from segments.services.leases import LeaseLost, lease_held
 from segments.services.mirror_store import segment_mark_deleted, segment_store
 from segments.services.outcomes import Outcome, utc_text
-from segments.services.deletes import segment_delete_confirmed
 from segments.services.platform_writes import segment_extend
 
 logger = logging.getLogger(__name__)

@@ -116,7 +116,7 @@ def test_the_run_page_shows_queued_then_finished_never_not_confirmed(
         {"intent": "extend-selected", "selected": [str(i) for i in run.segment_ids]},
     ).content.decode()
     run = BulkRun.objects.latest("pk")
-    token = re.search(r'name="form_token" value="(\w+)"', form).group(1)
+    token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
     client.post(f"/bulk/{run.pk}/confirm/", {"days": "7", "form_token": token})
     page = client.get(f"/bulk/{run.pk}/").content.decode()
     assert "Not confirmed" not in page

@@ -72,7 +72,7 @@ def test_an_extend_beyond_the_horizon_is_refused_on_the_form(op_client, synced, 
 def test_a_bulk_extend_including_a_far_segment_audits_every_segment(op_client, far_segment, synced):
     from segments.models import AuditEvent, BulkRun
     from segments.services.audit import Actor
-    from segments.services.bulk import bulk_run_create, bulk_run_execute
+    from segments.services.bulk import bulk_run_confirm, bulk_run_create
 
     others = list(
         Segment.objects.visible()
@@ -87,13 +87,14 @@ def test_a_bulk_extend_including_a_far_segment_audits_every_segment(op_client, f
     operator = op_client.session["_auth_user_id"]
     from django.contrib.auth.models import User
 
+    actor = Actor(user=User.objects.get(pk=operator))
     run = bulk_run_create(
-        actor=Actor(user=User.objects.get(pk=operator)),
+        actor=actor,
         action=BulkRun.Action.EXTEND,
         segment_ids=[far_segment.segment_id, *others],
-        params={"days": 7},
+        params={},
     )
-    bulk_run_execute(run_id=run.pk, ip=None)
+    assert bulk_run_confirm(run=run, actor=actor, days=7)  # runs inline in the tests
     events = AuditEvent.objects.filter(bulk_run=run)
     assert events.count() == 3
     assert events.filter(outcome="done").count() == 2

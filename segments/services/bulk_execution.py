@@ -77,10 +77,15 @@ def bulk_run_execute(*, run_id: int) -> str:
         return "finished"
 
 
-def _target_end_date(run: BulkRun, segment_id: int) -> datetime:
+def _target_end_date(run: BulkRun, segment_id: int) -> datetime | None:
+    """The end date the write should give the segment, as the mirror sees it (recorded
+    for a resumed run's read-back); ``None`` past the calendar's end (the write refuses)."""
     if run.params.get("days"):
         current = Segment.objects.filter(segment_id=segment_id).values_list("end_date", flat=True)
-        return extension_base(current.first()) + timedelta(days=int(run.params["days"]))
+        try:
+            return extension_base(current.first()) + timedelta(days=int(run.params["days"]))
+        except OverflowError:
+            return None
     return parse_datetime(run.params["end_date"])
 
 
@@ -104,7 +109,10 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, *, resent: b
         "client": client,
         "bulk_run": run,
     }
-    if run.action == BulkRun.Action.EXTEND:
+    if run.action == BulkRun.Action.EXTEND and run.params.get("days"):
+        # +N days count from the platform's exact end date, read under the write lock.
+        segment_extend(days=int(run.params["days"]), **common)
+    elif run.action == BulkRun.Action.EXTEND:
         segment_extend(new_end_date=target, **common)
     else:
         segment_delete_confirmed(**common)

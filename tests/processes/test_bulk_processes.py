@@ -73,7 +73,7 @@ def test_bulk_extend_survives_a_killed_worker_and_writes_each_segment_once(clust
     )
     prepared.raise_for_status()
     run_id = int(re.search(r"/bulk/(\d+)/confirm/", prepared.text).group(1))
-    token = re.search(r'name="form_token" value="(\w+)"', prepared.text).group(1)
+    token = re.search(r'name="form_token" value="([^"]+)"', prepared.text).group(1)
     confirmed = one.post(
         f"{web1}/bulk/{run_id}/confirm/", data={"days": "7", "form_token": token}, timeout=60
     )

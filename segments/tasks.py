@@ -28,7 +28,7 @@ from segments.models import SegmentCountSnapshot, SubmissionToken
 from segments.schedule import bulk_resume_every, full_sync_trigger, incremental_sync_trigger
 from segments.services.bulk_execution import bulk_run_execute, bulk_runs_stalled
 from segments.services.deletes import scheduled_delete_execute, scheduled_deletes_run_due
-from segments.services.policies import policies_apply
+from segments.services.policies import policies_after_sync, policies_apply
 from segments.services.sync_lock import sync_exclusive, sync_running
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,9 @@ def sync_platform(*, full: bool = False) -> dict:
         result["alerts"] = alerts_evaluate(sync_report=report).as_dict()
     except Exception:
         logger.exception("alert evaluation after the sync failed")
+    # Active expiry policies next (each write reads its segment first, so a failed
+    # sync does not mislead them).
+    policies_after_sync()
     return result
 
 

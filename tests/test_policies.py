@@ -171,17 +171,17 @@ def test_three_failures_in_a_row_are_flagged_to_the_owner(synced, owner, mailout
 
 def test_a_sync_applies_the_active_policies(synced, owner):
     from segments.models import PolicyRun
-    from segments.services.sync import sync_run
+    from segments.tasks import sync_platform
 
     policy = new_policy(owner)
     planned = policy_dry_run(policies=[policy])
     assert planned
     synced.requests.clear()
-    assert sync_run().ok
+    assert sync_platform.call()["errors"] == []
     run = PolicyRun.objects.get()
     assert run.planned == len(planned)
     assert synced.requests.count("update_end_date") == len(planned)
     # Paused: the next sync changes nothing.
     policy_set_paused(policy=policy, user=owner, paused=True)
-    sync_run()
+    sync_platform.call()
     assert PolicyRun.objects.count() == 1

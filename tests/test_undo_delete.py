@@ -11,7 +11,7 @@ from segments import remote
 from segments.models import AuditEvent, BulkRun, ScheduledDelete, Segment
 from segments.remote import NotFound
 from segments.services.audit import Actor
-from segments.services.bulk import bulk_run_create, bulk_run_execute
+from segments.services.bulk import bulk_run_confirm, bulk_run_create
 from segments.services.deletes import (
     scheduled_delete_cancel,
     scheduled_deletes_run_due,
@@ -162,7 +162,7 @@ def test_bulk_delete_with_undo(synced, actor, live, settings):
     ids = [s.segment_id for s in live]
     run = bulk_run_create(actor=actor, action=BulkRun.Action.DELETE, segment_ids=ids, params={})
     synced.requests.clear()
-    bulk_run_execute(run_id=run.pk, ip=None)
+    assert bulk_run_confirm(run=run, actor=actor)  # executed inline in the tests
     assert synced.requests.count("delete_segment") == 0
     scheduled = {d.segment_id: d for d in ScheduledDelete.objects.filter(bulk_run=run)}
     assert set(scheduled) == set(ids)
@@ -178,6 +178,6 @@ def test_no_window_deletes_at_once(synced, actor, live, settings):
     settings.DELETE_UNDO_SECONDS = 0
     ids = [live[0].segment_id]
     run = bulk_run_create(actor=actor, action=BulkRun.Action.DELETE, segment_ids=ids, params={})
-    bulk_run_execute(run_id=run.pk, ip=None)
+    assert bulk_run_confirm(run=run, actor=actor)  # executed inline in the tests
     assert not ScheduledDelete.objects.exists()
     assert not on_platform(ids[0])

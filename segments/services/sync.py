@@ -42,7 +42,6 @@ from segments.services.mirror_store import (
     segment_mark_deleted,
     segment_store,
 )
-from segments.services.policies import policies_after_sync
 from segments.services.sync_state import (
     stage_begin,
     stage_failed,
@@ -278,7 +277,6 @@ def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
             report.errors.append(str(exc))
             report.failure = exc
     _refresh_planner_statistics(full=full)
-    policies_after_sync()
     return report
 
 

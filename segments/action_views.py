@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segments import selectors
+from segments.activity_table import AuditTable
 from segments.fields import MultipleIdsField
 from segments.forms import (
     ActivateForm,
@@ -37,7 +38,6 @@ from segments.services import audience_writes, bulk, deletes, platform_writes, r
 from segments.services.audit import Actor
 from segments.services.outcomes import Outcome
 from segments.services.submissions import AlreadySubmitted, submission_claim
-from segments.tables import AuditTable
 
 
 def actor_of(request: HttpRequest) -> Actor:

@@ -25,7 +25,7 @@ from segments.exports import csv_lines, segment_export_rows
 from segments.forms import ExtendForm, RefreshForm, team_forms
 from segments.navigation import next_url
 from segments.permissions import VIEW
-from segments.remote import RemoteError
+from segments.remote import AuthError, RemoteError
 from segments.responses import messages_only, table_page
 from segments.selectors.deletes import open_delete, open_deletes
 from segments.selectors.saved_views import default_view, table_columns
@@ -189,7 +189,8 @@ def refresh(request: HttpRequest) -> HttpResponse:
                     f"{report.segments_written} segments."
                 )
             else:
-                raise report.failure or RemoteError("; ".join(report.errors))
+                refused = AuthError if report.credentials_refused else RemoteError
+                raise refused("; ".join(report.errors))
     except RemoteError as exc:
         messages.error(request, refresh_failed(exc, data_age=_data_age()))
         return messages_only(request) if request.htmx else redirect(back)

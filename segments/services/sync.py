@@ -30,6 +30,7 @@ from segments import remote
 from segments.models import Account, Audience, Segment, SyncState
 from segments.remote import (
     AudienceQuery,
+    AuthError,
     DateRange,
     NotFound,
     RateLimited,
@@ -77,7 +78,9 @@ class SyncReport:
     segments_retired: int = 0
     snapshots: int = 0
     errors: list[str] = field(default_factory=list)
-    failure: RemoteError | None = None
+    # JSON-friendly (a sync task returns this report): whether the platform refused
+    # the configured credentials, which only an admin can fix.
+    credentials_refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -275,7 +278,7 @@ def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
             segments_sync(client=segment_client, full=full, report=report, progress=progress)
         except RemoteError as exc:
             report.errors.append(str(exc))
-            report.failure = exc
+            report.credentials_refused = isinstance(exc, AuthError)
     _refresh_planner_statistics(full=full)
     return report
 

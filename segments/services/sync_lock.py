@@ -7,6 +7,7 @@ running one's progress instead.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -98,4 +99,6 @@ def sync_request(*, full: bool = False) -> SyncRequested:
     outcome = result.return_value
     if "already_running" in outcome:
         return SyncRequested(running=sync_running())
-    return SyncRequested(report=SyncReport(**outcome))
+    # The task's result also carries what ran after the sync (alerts): keep the report.
+    fields = {f.name for f in dataclasses.fields(SyncReport)}
+    return SyncRequested(report=SyncReport(**{k: v for k, v in outcome.items() if k in fields}))

@@ -1,8 +1,8 @@
 """Benchmark: a bulk extend of 1,000 segments through a task worker, against the
 same 1,000 extends made one after another in this process.
 
-``python -m bench`` calls ``measure`` on its own mirror (1,000 segments; 100 when
-its mirror is under 100,000 segments, as in the CI smoke). Standalone:
+``python -m bench`` calls ``measure`` on its own mirror (1,000 segments; fewer when
+its mirror is under 100,000 segments, as in the CI smoke: 30). Standalone:
 ``python -m bench.bulk_worker [--segments 1000]``, with a fresh SQLite file (or
 the caller's PostgreSQL ``DATABASE_URL``) and a sandbox subprocess, the mirror
 filled by a full sync. Then:
@@ -104,7 +104,7 @@ def measure(*, sandbox, say, count: int | None = None) -> dict:
     from segments.services.platform_writes import segment_extend
 
     if count is None:
-        count = 1000 if Segment.objects.count() >= SMALL_MIRROR else 100
+        count = 1000 if Segment.objects.count() >= SMALL_MIRROR else 30
     workdir = Path(tempfile.mkdtemp(prefix="desk-bulk-bench-"))
     user, _ = User.objects.get_or_create(username="bulk-bench")
     actor = Actor(user=user, ip="127.0.0.1")

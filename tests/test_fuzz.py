@@ -115,14 +115,17 @@ def app_paths(segment_id: int, audience_id: int, run_id: int) -> list[str]:
     ids = {"segment_id": segment_id, "audience_id": audience_id, "run_id": run_id}
     paths = []
     for pattern in get_resolver().url_patterns:
-        patterns = getattr(pattern, "url_patterns", [pattern])
-        for inner in patterns:
+        included = hasattr(pattern, "url_patterns")
+        prefix = str(pattern.pattern) if included else ""
+        for inner in pattern.url_patterns if included else [pattern]:
             if not isinstance(inner, URLPattern):
                 continue
-            route = str(inner.pattern)
+            route = prefix + str(inner.pattern)
             if route.startswith("admin") or "^" in route:
                 continue
-            paths.append("/" + re.sub(r"<int:(\w+)>", lambda m: str(ids[m.group(1)]), route))
+            # Ids the world has are filled in; any other id (a notification, a
+            # policy…) is 1, which exists or answers 404.
+            paths.append("/" + re.sub(r"<int:(\w+)>", lambda m: str(ids.get(m.group(1), 1)), route))
     return paths
 
 

@@ -418,8 +418,10 @@ def test_every_write_url_by_role(
     run = BulkRun.objects.create(
         action="extend", segment_ids=[], started_at=timezone.now(), finished_at=timezone.now()
     )
-    client.force_login(make_user(f"user-{role}", role))
-    prepared = BulkRun.objects.create(action="extend", segment_ids=[])
+    user = make_user(f"user-{role}", role)
+    client.force_login(user)
+    # Prepared by the user (only the preparer may confirm a run: issue 7).
+    prepared = BulkRun.objects.create(action="extend", segment_ids=[], created_by=user)
     Audience.objects.create(id=1001, type="segment", name="Local audience")
     run_id = prepared.pk if url.endswith("/confirm/") else run.pk
     response = getattr(client, method)(url.format(sid=local_segment.segment_id, run=run_id))

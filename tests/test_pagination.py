@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def shown_count(response) -> tuple[bool, int]:
-    found = re.search(r'<span class="count">(about )?([\d,]+) segments', response.text)
+    found = re.search(r'<span class="count"[^>]*>(about )?([\d,]+) segments', response.text)
     return bool(found.group(1)), int(found.group(2).replace(",", ""))
 
 

@@ -3,6 +3,7 @@ one error hierarchy. ``segment_api()`` and ``list_api()`` hand out this
 process's client of each API (one pooled session, one login, shared by the
 request threads and the tasks); everything else in the project goes through them."""
 
+import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
 
@@ -55,15 +56,18 @@ _clients_lock = threading.Lock()
 
 def _shared(kind: str, build):
     """This process's client of ``kind``, built again only when the settings change
-    (tests point them elsewhere); the replaced client's session is closed."""
-    key = tuple(sorted(settings.REMOTE.items()))
+    (tests point them elsewhere) or in a forked child, which must not share its
+    parent's connections; the replaced client's session is closed (a parent's is
+    left to the parent)."""
+    pid = os.getpid()
+    key = (pid, tuple(sorted(settings.REMOTE.items())))
     with _clients_lock:
         current = _clients.get(kind)
         if current is not None and current[0] == key:
             return current[1]
         client = build(settings.REMOTE)
         _clients[kind] = (key, client)
-    if current is not None:
+    if current is not None and current[0][0] == pid:
         current[1].close()
     return client
 

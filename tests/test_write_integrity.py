@@ -15,6 +15,7 @@ import warnings
 from datetime import timedelta
 
 import pytest
+from asgiref.local import Local
 from django.db import connection, connections
 
 from segments import remote
@@ -112,7 +113,15 @@ def test_two_threads_one_segment_no_lost_update(two_operators):
     assert lost == 0, f"{lost} lost updates in {TRIALS} trials"
 
 
+_INHERITED = []
+
+
 def _process_writer(barrier, queue, name, username, segment_id, new_end, seen):
+    # A forked child opens its own connections, as a real web or worker process
+    # does: whatever connection objects it inherited from the test process are
+    # set aside unused (kept referenced, so no finaliser closes the parent's socket).
+    _INHERITED.append(connections._connections)
+    connections._connections = Local(connections.thread_critical)
     barrier.wait()
     queue.put((name, extend_as(username, segment_id, new_end, seen)))
 

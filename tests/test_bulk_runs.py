@@ -129,3 +129,20 @@ def test_the_run_page_shows_queued_then_finished_never_not_confirmed(
     page = client.get(f"/bulk/{run.pk}/").content.decode()
     assert "Finished" in page
     assert "Not confirmed" not in page
+
+
+def test_a_run_records_the_end_date_it_sent_not_the_mirrors(synced, operator):
+    """+N days count from the platform's end date: the target a resumed run reads back
+    against is that one, also when the mirror is behind the platform."""
+    run = _prepared(operator, count=1)
+    (segment_id,) = run.segment_ids
+    platform_end = Segment.objects.get(segment_id=segment_id).end_date
+    # The mirror's end date is off (its "updated" is not, so no conflict is seen).
+    Segment.objects.filter(segment_id=segment_id).update(end_date=platform_end - timedelta(3))
+
+    bulk.bulk_run_confirm(run=run, actor=Actor(user=operator), days=7, end_date=None)
+
+    item = run.items.get(segment_id=segment_id)
+    ended = Segment.objects.get(segment_id=segment_id).end_date
+    assert abs(ended - (platform_end + timedelta(days=7))) < timedelta(seconds=1)
+    assert abs(item.target_end_date - ended) < timedelta(seconds=1)

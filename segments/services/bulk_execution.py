@@ -11,7 +11,7 @@ and sends nothing when the platform already has the change.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +24,6 @@ from segments.remote import NotFound, RemoteError
 from segments.remote.records import parse_datetime
 from segments.services.audit import Actor, audit_record, snapshot
 from segments.services.deletes import segment_delete_confirmed
-from segments.services.end_dates import extension_base
 from segments.services.leases import LeaseLost, lease_held
 from segments.services.mirror_store import segment_mark_deleted, segment_store
 from segments.services.outcomes import Outcome, utc_text
@@ -77,31 +76,19 @@ def bulk_run_execute(*, run_id: int) -> str:
         return "finished"
 
 
-def _target_end_date(run: BulkRun, segment_id: int) -> datetime | None:
-    """The end date the write should give the segment, as the mirror sees it (recorded
-    for a resumed run's read-back); ``None`` past the calendar's end (the write refuses)."""
-    if run.params.get("days"):
-        current = Segment.objects.filter(segment_id=segment_id).values_list("end_date", flat=True)
-        try:
-            return extension_base(current.first()) + timedelta(days=int(run.params["days"]))
-        except OverflowError:
-            return None
-    return parse_datetime(run.params["end_date"])
-
-
 def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, *, resent: bool) -> None:
-    """Record the segment as sending, then write it (read, write, read back, audit)."""
+    """Record the segment as sending, then write it (read, write, read back, audit).
+
+    An extend records the end date it sends, as the write computed it from the
+    platform's value under the lock: a resumed run reads back against exactly that.
+    """
     seen = run.params.get("seen", {}).get(str(segment_id))
     expected = parse_datetime(seen) if seen else None
-    target = _target_end_date(run, segment_id) if run.action == BulkRun.Action.EXTEND else None
+    items = BulkItem.objects.filter(run=run, segment_id=segment_id)
     if resent:  # marked sending by the stopped worker, never reached the platform
-        BulkItem.objects.filter(run=run, segment_id=segment_id).update(
-            target_end_date=target, sent_at=timezone.now()
-        )
+        items.update(target_end_date=None, sent_at=timezone.now())
     else:
-        BulkItem.objects.create(
-            run=run, segment_id=segment_id, state=BulkItem.State.SENDING, target_end_date=target
-        )
+        BulkItem.objects.create(run=run, segment_id=segment_id, state=BulkItem.State.SENDING)
     common = {
         "actor": actor,
         "segment_id": segment_id,
@@ -109,11 +96,15 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, *, resent: b
         "client": client,
         "bulk_run": run,
     }
-    if run.action == BulkRun.Action.EXTEND and run.params.get("days"):
-        # +N days count from the platform's exact end date, read under the write lock.
-        segment_extend(days=int(run.params["days"]), **common)
-    elif run.action == BulkRun.Action.EXTEND:
-        segment_extend(new_end_date=target, **common)
+    if run.action == BulkRun.Action.EXTEND:
+        days = run.params.get("days")
+        segment_extend(
+            # +N days count from the platform's exact end date, read under the write lock.
+            days=int(days) if days else None,
+            new_end_date=None if days else parse_datetime(run.params["end_date"]),
+            on_send=lambda target: items.update(target_end_date=target),
+            **common,
+        )
     else:
         segment_delete_confirmed(**common)
     _finish(run, segment_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -150,6 +151,15 @@ def _session(client: remote.SegmentApiClient | None):
     return contextlib.nullcontext(client) if client is not None else remote.segment_api()
 
 
+def _locked(write: SegmentWrite, client, step) -> ActionResult:
+    """``step(api)`` under the segment's write lock; "busy" if another write kept it."""
+    try:
+        with segment_write_lock(segment_id=write.segment_id), _session(client) as api:
+            return step(api)
+    except SegmentBusy:
+        return write.busy()
+
+
 def segment_extend(
     *,
     actor: Actor,
@@ -159,19 +169,21 @@ def segment_extend(
     expected_updated: datetime | None,
     client: remote.SegmentApiClient | None = None,
     bulk_run: BulkRun | None = None,
+    on_send: Callable[[datetime], None] | None = None,
 ) -> ActionResult:
     """Move a segment's end date (to ``new_end_date``, or by ``days`` from the
     platform's exact current one), unless the remote changed it since the operator
-    saw it."""
+    saw it. ``on_send`` is given the end date about to be sent, under the lock (a
+    bulk run records it, to read back after losing its worker)."""
     write = SegmentWrite(actor, AuditEvent.Action.EXTEND, segment_id, bulk_run)
-    try:
-        with segment_write_lock(segment_id=segment_id), _session(client) as api:
-            return _extend(write, api, new_end_date, days, expected_updated)
-    except SegmentBusy:
-        return write.busy()
+    return _locked(
+        write,
+        client,
+        lambda api: _extend(write, api, new_end_date, days, expected_updated, on_send),
+    )
 
 
-def _extend(write, api, new_end_date, days, expected_updated) -> ActionResult:
+def _extend(write, api, new_end_date, days, expected_updated, on_send) -> ActionResult:
     segment_id = write.segment_id
     try:
         current = api.segment(segment_id=segment_id)
@@ -189,6 +201,8 @@ def _extend(write, api, new_end_date, days, expected_updated) -> ActionResult:
             return write.audit(Outcome.REFUSED, "This segment cannot be extended any further.")
     if problem := end_date_problem(new_end=new_end_date, current_end=current.end_date):
         return write.audit(Outcome.REFUSED, problem)
+    if on_send is not None:
+        on_send(new_end_date)
     error = answered = None
     try:
         answered = api.update_end_date(segment_id=segment_id, end_date=new_end_date)
@@ -229,11 +243,7 @@ def segment_delete(
 ) -> ActionResult:
     """Delete a segment on the platform; the mirror keeps it, marked deleted."""
     write = SegmentWrite(actor, AuditEvent.Action.DELETE, segment_id, bulk_run)
-    try:
-        with segment_write_lock(segment_id=segment_id), _session(client) as api:
-            return _delete(write, api, expected_updated)
-    except SegmentBusy:
-        return write.busy()
+    return _locked(write, client, lambda api: _delete(write, api, expected_updated))
 
 
 def _delete(write, api, expected_updated) -> ActionResult:

@@ -34,9 +34,13 @@ class DeskTable(tables.Table):
         # another and skip others): the primary key ends every order.
         queryset = self.data.data
         order = queryset.query.order_by or queryset.model._meta.ordering
-        self.data.data = queryset.order_by(*order, "pk")
+        self.data.data = self.row_columns(queryset.order_by(*order, "pk"))
         kwargs.setdefault("paginator_class", EstimatingPaginator)
         return super().paginate(*args, **kwargs)
+
+    def row_columns(self, queryset):
+        """The queryset narrowed to the columns the rows show (all, by default)."""
+        return queryset
 
 
 class SegmentTable(DeskTable):
@@ -123,6 +127,28 @@ class SegmentTable(DeskTable):
             )
         }
         self.list_url = reverse("segment-list")
+
+    # The columns the rows read: loading the others (description, dates, ids) cost
+    # a fifth of the 25-row partial's CPU time in their conversion (bench/).
+    ROW_FIELDS = (
+        "segment_id",
+        "name",
+        "audience_id",
+        "audience__name",
+        "account_id",
+        "account__name",
+        "account__platform_display_name",
+        "platform_id",
+        "status",
+        "end_date",
+        "total_log_count",
+        "updated",
+        "review__state",
+        *(field for _, field in Segment.PIPELINE),
+    )
+
+    def row_columns(self, queryset):
+        return queryset.only(*self.ROW_FIELDS)
 
     @classmethod
     def for_user(cls, data, user, *, columns=None, **kwargs):

@@ -4,20 +4,28 @@ Counting every matching row costs time in proportion to the rows (48 ms of a
 100,000-segment page on PostgreSQL, bench/). So tables count exactly up to
 ``settings.EXACT_COUNT_LIMIT`` rows (a ``COUNT`` over a ``LIMIT``ed subquery,
 whose cost the limit bounds) and above it take PostgreSQL's planner estimate,
-which the page shows as "about N" (``estimated``). SQLite has no estimate: its
-count stays exact. A number the user acts on (a bulk run's confirmation) is
-never this one: the bulk services count the selected ids themselves.
+which the page shows as "about N" (``estimated``). SQLite has no estimate: above
+the limit it counts exactly once and reuses that count for the same filter for
+``COUNT_REUSE_SECONDS`` (so it too is "about N": it may be that much older than
+the rows). A number the user acts on (a bulk run's confirmation) is never this
+one: the bulk services count the selected ids themselves.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+# How long SQLite's count of a large filtered table is reused (a 1,000,000-row
+# count took 100-500 ms there, bench/).
+COUNT_REUSE_SECONDS = 60
 
 
 class EstimatingPaginator(Paginator):
@@ -26,15 +34,17 @@ class EstimatingPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self._queryset()
-        if queryset is None or connections[queryset.db].vendor != "postgresql":
+        if queryset is None:
             return super().count
         limit = settings.EXACT_COUNT_LIMIT
         capped = queryset.order_by().values("pk")[: limit + 1].count()
         if capped <= limit:
             return capped
         self.estimated = True
-        # The planner may guess below what was already seen.
-        return max(_planner_estimate(queryset), limit + 1)
+        if connections[queryset.db].vendor == "postgresql":
+            # The planner may guess below what was already seen.
+            return max(_planner_estimate(queryset), limit + 1)
+        return _recent_count(queryset)
 
     def _queryset(self) -> QuerySet | None:
         """The queryset behind django-tables2's rows (``BoundRows.data.data``) or given."""
@@ -50,3 +60,11 @@ def _planner_estimate(queryset: QuerySet) -> int:
     """PostgreSQL's estimate of the rows of ``queryset``."""
     plan = json.loads(queryset.order_by().explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _recent_count(queryset: QuerySet) -> int:
+    """The exact count of ``queryset``, reused for the same SQL for a while."""
+    counted = queryset.order_by()
+    sql, params = counted.query.sql_with_params()
+    key = "table-count:" + hashlib.sha256(f"{counted.db}{sql}{params!r}".encode()).hexdigest()
+    return cache.get_or_set(key, counted.count, timeout=COUNT_REUSE_SECONDS)

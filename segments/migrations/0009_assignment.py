@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditevent',
             name='action',
-            field=models.CharField(choices=[('extend', 'Extend end date'), ('delete', 'Delete segment'), ('schedule_delete', 'Schedule delete'), ('undo_delete', 'Undo delete'), ('create_audience', 'Create CRM audience'), ('activate', 'Activate audience'), ('review', 'Set review state'), ('note', 'Add note'), ('note_edit', 'Edit note'), ('note_delete', 'Delete note'), ('assign', 'Assign')], max_length=20),
+            field=models.CharField(choices=[('extend', 'Extend end date'), ('delete', 'Delete segment'), ('schedule_delete', 'Schedule delete'), ('undo_delete', 'Undo delete'), ('create_audience', 'Create CRM audience'), ('activate', 'Activate audience'), ('review', 'Set review state'), ('note', 'Add note'), ('note_edit', 'Edit note'), ('note_delete', 'Delete note'), ('assign', 'Assign segment')], max_length=20),
         ),
         migrations.CreateModel(
             name='Assignment',

@@ -26,7 +26,7 @@ class AuditEvent(models.Model):
         NOTE = "note", "Add note"
         NOTE_EDIT = "note_edit", "Edit note"
         NOTE_DELETE = "note_delete", "Delete note"
-        ASSIGN = "assign", "Assign"
+        ASSIGN = "assign", "Assign segment"
 
     class Outcome(models.TextChoices):
         DONE = "done", "Done"

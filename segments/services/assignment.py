@@ -14,7 +14,7 @@ def assignment_set(*, actor: Actor, segment_id: int, assignee) -> bool:
     True if that changed anything (then audited); assigning as it is does nothing."""
     with transaction.atomic():
         current = (
-            Assignment.objects.select_for_update()
+            Assignment.objects.select_for_update(of=("self",))
             .filter(segment_id=segment_id)
             .select_related("assignee")
             .first()

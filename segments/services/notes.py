@@ -33,7 +33,7 @@ def note_add(*, actor: Actor, segment_id: int, text: str) -> Note:
 def _own_note(*, actor: Actor, note_id: int, segment_id: int) -> Note:
     """The note, locked; ``Note.DoesNotExist`` if gone, ``NotTheAuthor`` if not the actor's."""
     note = (
-        Note.objects.select_for_update()
+        Note.objects.select_for_update(of=("self",))
         .select_related("author")
         .get(pk=note_id, segment_id=segment_id)
     )

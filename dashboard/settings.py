@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "segments.context_processors.sync_banner",
+                "segments.context_processors.assigned_to_me",
                 "segments.alerts.context_processors.alerts",
             ],
         },

@@ -24,17 +24,13 @@ from segments.forms import (
     CreateAudienceForm,
     DeleteForm,
     ExtendForm,
-    NoteForm,
-    QueueReviewForm,
-    ReviewForm,
-    team_forms,
 )
-from segments.models import BulkRun, Review, Segment
+from segments.models import BulkRun
 from segments.navigation import after_choice, next_url
 from segments.permissions import OPERATE, VIEW
 from segments.responses import action_finished, form_page, go_to, messages_only, table_page
 from segments.selectors.deletes import bulk_run_deletes_waiting
-from segments.services import audience_writes, bulk, deletes, platform_writes, review
+from segments.services import audience_writes, bulk, deletes, platform_writes
 from segments.services.audit import Actor
 from segments.services.outcomes import Outcome
 from segments.services.submissions import AlreadySubmitted, submission_claim
@@ -150,7 +146,9 @@ def bulk_prepare(request: HttpRequest) -> HttpResponse:
         ids = MultipleIdsField().clean(request.POST.getlist("selected"))
         ids = selectors.segment_ids_visible(segment_ids=ids)
     else:
-        ids = selectors.segment_ids_matching(filters=QueryDict(request.POST.get("query", "")))
+        ids = selectors.segment_ids_matching(
+            filters=QueryDict(request.POST.get("query", "")), user=request.user
+        )
     if not ids:
         messages.warning(request, "No segments were selected: nothing to do.")
         if request.htmx:
@@ -275,70 +273,6 @@ def audience_activate(request: HttpRequest, audience_id: int) -> HttpResponse:
         "segments/activate.html",
         {"audience": audience, "form": form, "result": result},
     )
-
-
-# --- team review ----------------------------------------------------------------
-
-
-@require_POST
-@permission_required(OPERATE, raise_exception=True)
-def segment_review(request: HttpRequest, segment_id: int) -> HttpResponse:
-    segment = selectors.segment_get(segment_id=segment_id)
-    form = ReviewForm(request.POST)
-    if form.is_valid() and not form.cleaned_data["state"]:
-        review.review_clear(actor=actor_of(request), segment_id=segment_id)
-        return _team_response(request, segment, "Review state cleared: not reviewed.")
-    if form.is_valid():
-        state = review.review_set(
-            actor=actor_of(request), segment_id=segment_id, state=form.cleaned_data["state"]
-        )
-        return _team_response(request, segment, f"Review state set to {state.get_state_display()}.")
-    return _team_response(request, segment, "Choose a review state.", error=True)
-
-
-@require_POST
-@permission_required(OPERATE, raise_exception=True)
-def segment_note(request: HttpRequest, segment_id: int) -> HttpResponse:
-    segment = selectors.segment_get(segment_id=segment_id)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        review.note_add(
-            actor=actor_of(request), segment_id=segment_id, text=form.cleaned_data["text"]
-        )
-        return _team_response(request, segment, "Note added.")
-    return _team_response(request, segment, "Write a note of at most 4,000 characters.", error=True)
-
-
-@require_POST
-@permission_required(OPERATE, raise_exception=True)
-def queue_review(request: HttpRequest) -> HttpResponse:
-    """Acknowledge or resolve several segments of the overview's queue at once."""
-    asked = [int(v) for v in request.POST.getlist("selected") if v.isdigit()]
-    existing = selectors.segment_ids_visible(segment_ids=asked[: QueueReviewForm.MAX_SEGMENTS + 1])
-    form = QueueReviewForm(request.POST, segment_ids=set(existing))
-    if form.is_valid():
-        done = review.reviews_set(
-            actor=actor_of(request),
-            segment_ids=form.cleaned_data["selected"],
-            state=form.cleaned_data["state"],
-        )
-        label = Review.State(form.cleaned_data["state"]).label
-        messages.success(request, f"{len(done)} segment{'s' if len(done) != 1 else ''}: {label}.")
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    if not request.htmx:
-        return redirect("overview")
-    return render(request, "segments/overview.html#queue", selectors.overview())
-
-
-def _team_response(request, segment: Segment, text: str, *, error: bool = False) -> HttpResponse:
-    """HTMX: the refreshed review and notes panel (itself the feedback); else back to the page."""
-    if request.htmx:
-        team = selectors.team_context(segment=segment)
-        context = {**team, **team_forms(team["review"]), "team_error": text if error else ""}
-        return render(request, "segments/segment_detail.html#team", context)
-    (messages.error if error else messages.success)(request, text)
-    return redirect("segment-detail", segment_id=segment.segment_id)
 
 
 # --- activity ------------------------------------------------------------------

@@ -118,7 +118,8 @@ class SegmentFilterForm(TableFilterForm):
 
 class SegmentFilter(TableFilterSet):
     """Filters of the segments table. ``choices`` (from the mirror) lists the
-    accounts, platforms, statuses and countries there are to choose from."""
+    accounts, platforms, statuses and countries there are to choose from; ``user``
+    is who "assigned to me" means (without one, it matches nothing)."""
 
     q = django_filters.CharFilter(
         method="search",
@@ -158,14 +159,25 @@ class SegmentFilter(TableFilterSet):
         label="Review",
         choices=[("", "Any review state"), ("none", "Not reviewed"), *Review.State.choices],
     )
+    assigned = django_filters.TypedChoiceFilter(
+        method="filter_assigned",
+        label="Assigned",
+        choices=[
+            ("", "Assigned or not"),
+            ("me", "Assigned to me"),
+            ("anyone", "Assigned to someone"),
+            ("nobody", "Assigned to nobody"),
+        ],
+    )
 
     class Meta:
         model = Segment
         fields = ()
         form = SegmentFilterForm
 
-    def __init__(self, data=None, queryset=None, *, choices: dict, **kwargs):
+    def __init__(self, data=None, queryset=None, *, choices: dict, user=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
+        self.user = user
         for name, anything in (
             ("account", "Any account"),
             ("platform", "Any platform"),
@@ -202,6 +214,15 @@ class SegmentFilter(TableFilterSet):
         if value == "none":
             return queryset.filter(review__isnull=True)
         return queryset.filter(review__state=value)
+
+    def filter_assigned(self, queryset, name, value):
+        if value == "anyone":
+            return queryset.filter(assignment__isnull=False)
+        if value == "nobody":
+            return queryset.filter(assignment__isnull=True)
+        if self.user is None or not self.user.is_authenticated:
+            return queryset.none()
+        return queryset.filter(assignment__assignee=self.user)
 
 
 # --- audiences ------------------------------------------------------------------

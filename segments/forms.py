@@ -12,7 +12,7 @@ from django.core import signing
 from django.utils import timezone
 
 from segments.fields import BoundedDateTimeField, IdField
-from segments.models import BulkRun, Review
+from segments.models import BulkRun
 from segments.remote.records import parse_datetime
 from segments.services.end_dates import (
     end_date_horizon_problem,
@@ -238,42 +238,3 @@ class RefreshForm(forms.Form):
     )
     id = IdField(required=False)
     full = forms.BooleanField(required=False)
-
-
-class ReviewForm(forms.Form):
-    """A segment's review state; the empty choice clears it (back to not reviewed)."""
-
-    state = forms.ChoiceField(choices=[("", "Not reviewed"), *Review.State.choices], required=False)
-
-
-class QueueReviewForm(forms.Form):
-    """Several segments of the overview's queue set to one review state at once."""
-
-    MAX_SEGMENTS = 500
-
-    state = forms.ChoiceField(choices=Review.State.choices)
-    selected = forms.TypedMultipleChoiceField(coerce=int, choices=())
-
-    def __init__(self, *args, segment_ids: set[int], **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only segments that exist; anything else is refused as an invalid choice.
-        self.fields["selected"].choices = [(str(i), str(i)) for i in segment_ids]
-        self.fields["selected"].error_messages["required"] = "Select at least one segment."
-
-    def clean_selected(self):
-        selected = self.cleaned_data["selected"]
-        if len(selected) > self.MAX_SEGMENTS:
-            raise forms.ValidationError(f"Select at most {self.MAX_SEGMENTS} segments at once.")
-        return selected
-
-
-class NoteForm(forms.Form):
-    text = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
-
-
-def team_forms(review: Review | None) -> dict[str, forms.Form]:
-    """The review and note forms of a segment's team panel."""
-    return {
-        "review_form": ReviewForm(initial={"state": review.state if review else None}),
-        "note_form": NoteForm(),
-    }

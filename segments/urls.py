@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from segments import action_views, views
+from segments import action_views, team_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -11,10 +11,22 @@ urlpatterns = [
     path("segments/<int:segment_id>/", views.segment_detail, name="segment-detail"),
     path("segments/<int:segment_id>/extend/", action_views.segment_extend, name="segment-extend"),
     path("segments/<int:segment_id>/delete/", action_views.segment_delete, name="segment-delete"),
-    path("segments/<int:segment_id>/review/", action_views.segment_review, name="segment-review"),
-    path("segments/<int:segment_id>/notes/", action_views.segment_note, name="segment-note"),
+    path("segments/<int:segment_id>/review/", team_views.segment_review, name="segment-review"),
+    path("segments/<int:segment_id>/assign/", team_views.segment_assign, name="segment-assign"),
+    path("segments/<int:segment_id>/notes/", team_views.segment_note, name="segment-note"),
+    path(
+        "segments/<int:segment_id>/notes/<int:note_id>/edit/",
+        team_views.note_edit,
+        name="note-edit",
+    ),
+    path(
+        "segments/<int:segment_id>/notes/<int:note_id>/delete/",
+        team_views.note_delete,
+        name="note-delete",
+    ),
     path("segments/bulk/", action_views.bulk_prepare, name="bulk-prepare"),
-    path("queue/review/", action_views.queue_review, name="queue-review"),
+    path("queue/review/", team_views.queue_review, name="queue-review"),
+    path("queue/assign/", team_views.queue_assign, name="queue-assign"),
     path("bulk/<int:run_id>/", action_views.bulk_run, name="bulk-run"),
     path("bulk/<int:run_id>/confirm/", action_views.bulk_confirm, name="bulk-confirm"),
     path("bulk/<int:run_id>/retry/", action_views.bulk_retry, name="bulk-retry"),

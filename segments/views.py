@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from segments import charts, selectors
 from segments.alerts import selectors as alert_selectors
 from segments.exports import csv_lines, segment_export_rows
-from segments.forms import ExtendForm, RefreshForm, team_forms
+from segments.forms import ExtendForm, RefreshForm
 from segments.navigation import next_url
 from segments.permissions import VIEW
 from segments.remote import AuthError, RemoteError
@@ -32,6 +32,7 @@ from segments.selectors.saved_views import default_view, table_columns
 from segments.services import sync, sync_lock
 from segments.services.outcomes import refresh_failed
 from segments.tables import AccountTable, AudienceTable, SegmentTable
+from segments.team_forms import team_forms
 
 
 @require_GET
@@ -46,7 +47,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     if not request.GET and (default := default_view(user=request.user)) and default.query:
         # The plain page opens with the user's default view (its own URL, so Back works).
         return redirect(f"{request.path}?{default.query}")
-    filters = selectors.segment_filter(data=request.GET)
+    filters = selectors.segment_filter(data=request.GET, user=request.user)
     form = filters.form
     table = SegmentTable.for_user(
         filters.qs, request.user, columns=table_columns(request.GET), deleting=open_deletes()
@@ -77,7 +78,7 @@ def column_chooser(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def segment_export(request: HttpRequest) -> StreamingHttpResponse:
     """The current filtered view as CSV, streamed row by row."""
-    queryset = selectors.segment_list(filters=request.GET)
+    queryset = selectors.segment_list(filters=request.GET, user=request.user)
     # ``bom=1``: a byte order mark first, so Excel reads the file as UTF-8.
     rows = csv_lines(segment_export_rows(queryset), bom=request.GET.get("bom") == "1")
     file_time = timezone.now().strftime("%Y%m%d-%H%M")

@@ -21,7 +21,7 @@ from django.urls import URLPattern, get_resolver
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from segments.models import Audience, BulkRun, Segment
+from segments.models import Audience, BulkRun, Note, Segment
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ FUZZ = settings(
 SEGMENT_KEYS = [
     "q", "audience", "account", "platform", "status", "country", "active", "is_recurring",
     "extend", "is_system_generated", "ends", "within_days", "end_from", "end_to", "problems",
-    "review", "per_page", "sort", "page", "bom",
+    "review", "assigned", "per_page", "sort", "page", "bom",
 ]  # fmt: skip
 AUDIENCE_KEYS = [
     "q", "type", "ids", "updated_condition", "updated_value", "updated_from", "updated_to",
@@ -53,7 +53,7 @@ QUERY_KEYS["/segments/export.csv"] = SEGMENT_KEYS
 FORM_KEYS = [
     "form_token", "expected_updated", "preset", "new_end_date", "confirm_name", "days",
     "end_date", "confirm_count", "name", "description", "campaign_id", "account",
-    "start_date", "state", "text", "intent", "selected", "query", "scope", "id", "full",
+    "start_date", "state", "assignee", "text", "intent", "selected", "query", "scope", "id", "full",
     "next", "after", "username", "password",
 ]  # fmt: skip
 EDGES = [
@@ -92,6 +92,8 @@ EDGES = [
     "refresh",
     "redirect",
     "needs_attention",
+    "me",
+    "nobody",
     "=cmd|' /C calc'!A0",
     "\x00",
     "<script>alert(1)</script>",
@@ -110,9 +112,14 @@ def query_of(keys):
     return st.dictionaries(st.sampled_from(keys), VALUES, min_size=1, max_size=4)
 
 
-def app_paths(segment_id: int, audience_id: int, run_id: int) -> list[str]:
+def app_paths(segment_id: int, audience_id: int, run_id: int, note_id: int) -> list[str]:
     """Every URL of the app with its path arguments filled in."""
-    ids = {"segment_id": segment_id, "audience_id": audience_id, "run_id": run_id}
+    ids = {
+        "segment_id": segment_id,
+        "audience_id": audience_id,
+        "run_id": run_id,
+        "note_id": note_id,
+    }
     paths = []
     for pattern in get_resolver().url_patterns:
         included = hasattr(pattern, "url_patterns")
@@ -130,15 +137,18 @@ def app_paths(segment_id: int, audience_id: int, run_id: int) -> list[str]:
 
 
 @pytest.fixture
-def fuzz_world(synced):
-    """A synced mirror, a prepared bulk run, and a remote that fails everything."""
+def fuzz_world(synced, operator):
+    """A synced mirror, a prepared bulk run, the operator's note, and a remote that fails
+    everything."""
     segment = Segment.objects.visible().order_by("segment_id").first()
     audience = Audience.objects.filter(is_deleted=False).order_by("id").first()
     run = BulkRun.objects.create(action="extend", segment_ids=[segment.segment_id], total=1)
+    note = Note.objects.create(segment=segment, author=operator, text="A note to fuzz")
     synced.faults.set("*", status=503)
-    paths = app_paths(segment.segment_id, audience.id, run.pk)
+    paths = app_paths(segment.segment_id, audience.id, run.pk, note.pk)
     assert "/segments/export.csv" in paths
     assert f"/segments/{segment.segment_id}/extend/" in paths
+    assert f"/segments/{segment.segment_id}/notes/{note.pk}/edit/" in paths
     return paths
 
 

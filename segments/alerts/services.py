@@ -34,6 +34,7 @@ from segments.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from segments.selectors.team import assignees_of
 from segments.services.audit import Actor
 from segments.services.review import review_set
 
@@ -112,9 +113,8 @@ def _recipients() -> list[_Recipient]:
 
 
 def _assignees(segment_ids: Sequence[int]) -> dict[int, int]:
-    """Whom each segment is assigned to, for the "assigned to me" scope. The mirror has
-    no assignment yet (issue 9 adds it to the team's review): until then no segment is."""
-    return {}
+    """Whom each segment is assigned to, for the "assigned to me" scope (batched)."""
+    return assignees_of(segment_ids=segment_ids)
 
 
 def _matches(recipient: _Recipient, alert: Alert, segment: tuple | None, assignee) -> bool:

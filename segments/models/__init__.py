@@ -28,7 +28,7 @@ from segments.models.mirror import (
 from segments.models.policies import ExpiryPolicy, ExpiryPolicyEdit, PolicyRun, PolicyRunItem
 from segments.models.saved_views import SavedView, ViewPreference
 from segments.models.sync import SyncState
-from segments.models.team import Note, Review
+from segments.models.team import Assignment, Note, Review
 from segments.models.tokens import SubmissionToken
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Alert",
     "AlertProfile",
     "AlertSubscription",
+    "Assignment",
     "Audience",
     "AuditEvent",
     "BulkItem",

@@ -24,6 +24,9 @@ class AuditEvent(models.Model):
         ACTIVATE = "activate", "Activate audience"
         REVIEW = "review", "Set review state"
         NOTE = "note", "Add note"
+        NOTE_EDIT = "note_edit", "Edit note"
+        NOTE_DELETE = "note_delete", "Delete note"
+        ASSIGN = "assign", "Assign segment"
 
     class Outcome(models.TextChoices):
         DONE = "done", "Done"

@@ -1,4 +1,4 @@
-"""What the team adds to a segment: its review state and notes."""
+"""What the team adds to a segment: its review state, its assignee and notes."""
 
 from __future__ import annotations
 
@@ -34,6 +34,28 @@ class Review(models.Model):
         return f"{self.segment_id}: {self.get_state_display()}"
 
 
+class Assignment(models.Model):
+    """The team member a segment is assigned to (one at most); no row: nobody."""
+
+    segment = models.OneToOneField(
+        Segment,
+        primary_key=True,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="assignment",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}: {self.assignee_id}"
+
+
 class Note(models.Model):
     """A team member's comment on a segment."""
 
@@ -44,6 +66,7 @@ class Note(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
     text = models.TextField(max_length=4000)
 
     class Meta:

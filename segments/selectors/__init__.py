@@ -1,6 +1,6 @@
 """Business logic that reads: querysets and data for the views, one module per subject."""
 
-from segments.selectors.activity import activity_filter, activity_list, team_context
+from segments.selectors.activity import activity_filter, activity_list
 from segments.selectors.audiences import (
     account_choices,
     account_list,
@@ -26,12 +26,21 @@ from segments.selectors.segments import (
     segment_list,
 )
 from segments.selectors.sync import sync_banner, sync_states
+from segments.selectors.team import (
+    assignable_users,
+    assigned_count,
+    assignees_of,
+    team_context,
+)
 
 __all__ = [
     "account_choices",
     "account_list",
     "activity_filter",
     "activity_list",
+    "assignable_users",
+    "assigned_count",
+    "assignees_of",
     "attention_queue",
     "audience_filter",
     "audience_get",

@@ -1,4 +1,4 @@
-"""Reads of what people did: the audit trail, a segment's team layer."""
+"""Reads of what people did: the audit trail."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from segments.filters import ActivityFilter
-from segments.models import AuditEvent, Note, Review, Segment
+from segments.models import AuditEvent
 
 
 def activity_filter(*, data: Any = None) -> ActivityFilter:
@@ -18,15 +18,3 @@ def activity_filter(*, data: Any = None) -> ActivityFilter:
 def activity_list(*, filters: Any = None) -> QuerySet[AuditEvent]:
     """Audit events matching ``filters`` (the URL's query), newest first."""
     return activity_filter(data=filters).qs
-
-
-def team_context(*, segment: Segment) -> dict[str, Any]:
-    """A segment's review state, notes and own audit history, for its detail page."""
-    return {
-        "segment": segment,
-        "review": (
-            Review.objects.filter(segment_id=segment.segment_id).select_related("set_by").first()
-        ),
-        "notes": Note.objects.filter(segment_id=segment.segment_id).select_related("author"),
-        "history": AuditEvent.objects.filter(segment_id=segment.segment_id)[:50],
-    }

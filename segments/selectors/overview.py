@@ -12,6 +12,7 @@ from segments.filters import EXPIRING_DAYS
 from segments.models import COUNT_NAMES, Segment
 from segments.selectors.segments import segment_list
 from segments.selectors.sync import sync_states
+from segments.selectors.team import assignable_users
 
 
 def overview(*, queue_size: int = 15, list_size: int = 10) -> dict[str, Any]:
@@ -21,6 +22,7 @@ def overview(*, queue_size: int = 15, list_size: int = 10) -> dict[str, Any]:
         **overview_figures(),
         "queue": queue[:queue_size],
         "queue_count": queue.count(),
+        "assignable_users": list(assignable_users()),
         "expiring": expiring_segments()[:list_size],
         "problems": problem_segments().order_by("-total_failed_count")[:list_size],
         "sync_states": sync_states(),
@@ -37,7 +39,7 @@ def attention_queue() -> QuerySet[Segment]:
         Segment.objects.visible()
         .filter(soon | failing)
         .exclude(review__state__in=["acknowledged", "resolved"])
-        .select_related("account", "review")
+        .select_related("account", "review", "assignment__assignee")
         .order_by("end_date", "segment_id")
     )
 

@@ -74,4 +74,5 @@ def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:
 
 
 def _filter(view: SavedView) -> SegmentFilter:
-    return segment_filter(data=QueryDict(view.query))
+    # A view's "assigned to me" is its owner's: a policy on it has no one else.
+    return segment_filter(data=QueryDict(view.query), user=view.owner)

@@ -14,26 +14,29 @@ from segments.models import Account, Segment, SegmentCountSnapshot, SyncState
 from segments.presentation import country_name
 
 
-def segment_filter(*, data: Any = None) -> SegmentFilter:
+def segment_filter(*, data: Any = None, user=None) -> SegmentFilter:
     """The segment filters bound to ``data`` (the URL's query) over the visible
-    segments: ``.qs`` is the filtered queryset, ``.form`` the validated form."""
+    segments: ``.qs`` is the filtered queryset, ``.form`` the validated form.
+    ``user`` is who "assigned to me" means."""
     queryset = (
         Segment.objects.visible()
         .select_related("audience", "account", "review")
         .annotate(has_anomaly=anomaly_flag())
     )
-    return SegmentFilter(data or {}, queryset.paged_by_keys(), choices=segment_filter_choices())
+    return SegmentFilter(
+        data or {}, queryset.paged_by_keys(), choices=segment_filter_choices(), user=user
+    )
 
 
-def segment_list(*, filters: Any = None) -> QuerySet[Segment]:
+def segment_list(*, filters: Any = None, user=None) -> QuerySet[Segment]:
     """Visible segments matching ``filters`` (the URL's query); invalid values are ignored."""
-    return segment_filter(data=filters).qs
+    return segment_filter(data=filters, user=user).qs
 
 
-def segment_ids_matching(*, filters: Any) -> list[int]:
+def segment_ids_matching(*, filters: Any, user=None) -> list[int]:
     """The ids of every visible segment ``filters`` selects, soonest end first."""
     return list(
-        segment_list(filters=filters)
+        segment_list(filters=filters, user=user)
         .order_by("end_date", "segment_id")
         .values_list("segment_id", flat=True)
     )

@@ -1,11 +1,11 @@
-"""The team's own layer on a segment: its review state and notes, each audited."""
+"""The team's review state of a segment, one or many at once, each change audited."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from segments.models import AuditEvent, Note, Review
+from segments.models import AuditEvent, Review
 from segments.services.audit import Actor, audit_record
 
 
@@ -56,17 +56,3 @@ def review_clear(*, actor: Actor, segment_id: int) -> None:
 def reviews_set(*, actor: Actor, segment_ids: list[int], state: str) -> list[Review]:
     """One review state for several segments, each change audited on its own."""
     return [review_set(actor=actor, segment_id=i, state=state) for i in segment_ids]
-
-
-def note_add(*, actor: Actor, segment_id: int, text: str) -> Note:
-    with transaction.atomic():
-        note = Note.objects.create(segment_id=segment_id, author=actor.user, text=text)
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.NOTE,
-            outcome=AuditEvent.Outcome.DONE,
-            segment_id=segment_id,
-            after={"note": text[:500]},
-            message="Note added.",
-        )
-    return note

@@ -131,10 +131,14 @@
     var lost = !active || active === document.body || !document.contains(active);
     if (swapped && swapped !== "table") {
       // Another region replaced with the control that had focus (the queue after
-      // "Acknowledge"): focus its heading, which says what it holds now.
-      var heading = document.getElementById(swapped);
-      heading = heading && heading.querySelector("[tabindex='-1']");
-      if (lost && heading) { heading.focus(); }
+      // "Acknowledge", the team panel after "Save note"): focus what the region
+      // names in data-focus (the edited note, the assignee control), else its
+      // heading, which says what it holds now.
+      var swappedRegion = document.getElementById(swapped);
+      var wanted = swappedRegion && swappedRegion.getAttribute("data-focus");
+      var focusTarget = (wanted && document.getElementById(wanted)) ||
+        (swappedRegion && swappedRegion.querySelector("[tabindex='-1']"));
+      if (lost && focusTarget) { focusTarget.focus(); }
       return;
     }
     var region = document.getElementById("table");

@@ -12,6 +12,7 @@ from segments.alerts.services import alert_acknowledge, alerts_evaluate
 from segments.models import (
     Alert,
     AlertSubscription,
+    Assignment,
     AuditEvent,
     Condition,
     Notification,
@@ -104,6 +105,35 @@ def test_scope_and_days_choose_who_hears(synced, operator, viewer):
     short = Notification.objects.filter(user=viewer).select_related("alert")
     assert all(n.alert.values["days_left"] <= 2 for n in short)
     assert short.count() < Alert.objects.filter(condition=Condition.ENDS_SOON).count()
+
+
+def test_the_assigned_scope_hears_of_the_users_assigned_segments_only(
+    synced, operator, django_assert_max_num_queries
+):
+    soon = Segment.objects.visible().exclude(status__in=("Expired", "Archived"))
+    now = timezone.now()
+    soon = soon.filter(end_date__gt=now + timedelta(days=1), end_date__lt=now + timedelta(days=7))
+    mine, theirs = soon.order_by("segment_id")[:2]
+    colleague = make_user("olga", "Operator")
+    Assignment.objects.create(segment=mine, assignee=operator)
+    Assignment.objects.create(segment=theirs, assignee=colleague)
+    for user in (operator, colleague):
+        AlertSubscription.objects.create(
+            user=user, condition=Condition.ENDS_SOON, scope=AlertSubscription.Scope.ASSIGNED
+        )
+    report = sync_run()
+    assert report.ok, report.errors
+    # One batched read of the assignees, however many alerts: no query per alert.
+    with django_assert_max_num_queries(40):
+        evaluation = alerts_evaluate(sync_report=report)
+    assert evaluation.raised > 2  # more segments end soon than the two assigned
+    heard = Notification.objects.filter(alert__condition=Condition.ENDS_SOON)
+    assert set(heard.filter(user=operator).values_list("alert__segment_id", flat=True)) == {
+        mine.segment_id
+    }
+    assert set(heard.filter(user=colleague).values_list("alert__segment_id", flat=True)) == {
+        theirs.segment_id
+    }
 
 
 def test_a_day_on_the_platform_raises_anomalies_and_rises_with_the_values_compared(

@@ -1,0 +1,56 @@
+"""Assigning segments to team members, one or many at once, each change audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from segments.models import Assignment, AuditEvent
+from segments.services.audit import Actor, audit_record
+
+
+def assignment_set(*, actor: Actor, segment_id: int, assignee) -> bool:
+    """Assign the segment to ``assignee`` (a user), or to nobody with ``None``.
+    True if that changed anything (then audited); assigning as it is does nothing."""
+    with transaction.atomic():
+        current = (
+            Assignment.objects.select_for_update(of=("self",))
+            .filter(segment_id=segment_id)
+            .select_related("assignee")
+            .first()
+        )
+        before = current.assignee if current else None
+        if getattr(before, "pk", None) == getattr(assignee, "pk", None):
+            return False
+        if assignee is None:
+            current.delete()
+            message = f"Unassigned (was {before.username})."
+        else:
+            Assignment.objects.update_or_create(
+                segment_id=segment_id,
+                defaults={
+                    "assignee": assignee,
+                    "assigned_by": actor.user,
+                    "assigned_at": timezone.now(),
+                },
+            )
+            message = f"Assigned to {assignee.username}."
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.ASSIGN,
+            outcome=AuditEvent.Outcome.DONE,
+            segment_id=segment_id,
+            before={"assignee": before.username if before else None},
+            after={"assignee": assignee.username if assignee else None},
+            message=message,
+        )
+    return True
+
+
+def assignments_set(*, actor: Actor, segment_ids: list[int], assignee) -> list[int]:
+    """One assignee (or nobody) for several segments; the ids that changed, each audited."""
+    return [
+        segment_id
+        for segment_id in segment_ids
+        if assignment_set(actor=actor, segment_id=segment_id, assignee=assignee)
+    ]

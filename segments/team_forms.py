@@ -1,0 +1,84 @@
+"""The team's forms: review state, assignment and notes, on one segment or several of
+the overview's queue at once. Each validated on the server."""
+
+from __future__ import annotations
+
+from django import forms
+
+from segments.models import Review
+
+NOTE_MAX = 4000
+
+
+class ReviewForm(forms.Form):
+    """A segment's review state; the empty choice clears it (back to not reviewed)."""
+
+    state = forms.ChoiceField(choices=[("", "Not reviewed"), *Review.State.choices], required=False)
+
+
+class AssignForm(forms.Form):
+    """A segment's assignee, one of ``users`` (who may operate); the empty choice unassigns.
+    Cleans to the user, or None."""
+
+    assignee = forms.ChoiceField(
+        required=False,
+        label="Assign to",
+        error_messages={"invalid_choice": "Assign to an operator of the desk, or to nobody."},
+    )
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.users = {str(u.pk): u for u in users}
+        self.fields["assignee"].choices = [
+            ("", "Nobody"),
+            *((pk, u.get_username()) for pk, u in self.users.items()),
+        ]
+
+    def clean_assignee(self):
+        return self.users.get(self.cleaned_data["assignee"])
+
+
+class QueueSelectionForm(forms.Form):
+    """Several segments of the overview's queue, at most ``MAX_SEGMENTS``."""
+
+    MAX_SEGMENTS = 500
+
+    selected = forms.TypedMultipleChoiceField(coerce=int, choices=())
+
+    def __init__(self, *args, segment_ids: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only segments that exist; anything else is refused as an invalid choice.
+        self.fields["selected"].choices = [(str(i), str(i)) for i in segment_ids]
+        self.fields["selected"].error_messages["required"] = "Select at least one segment."
+
+    def clean_selected(self):
+        selected = self.cleaned_data["selected"]
+        if len(selected) > self.MAX_SEGMENTS:
+            raise forms.ValidationError(f"Select at most {self.MAX_SEGMENTS} segments at once.")
+        return selected
+
+
+class QueueReviewForm(QueueSelectionForm):
+    """Several segments of the queue set to one review state at once."""
+
+    state = forms.ChoiceField(choices=Review.State.choices)
+
+
+class QueueAssignForm(QueueSelectionForm, AssignForm):
+    """Several segments of the queue assigned to one team member (or nobody) at once."""
+
+
+class NoteForm(forms.Form):
+    """A new note, or a note's new text."""
+
+    text = forms.CharField(
+        max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}), label="Note"
+    )
+
+
+def team_forms(review: Review | None) -> dict[str, forms.Form]:
+    """The review and note forms of a segment's team panel."""
+    return {
+        "review_form": ReviewForm(initial={"state": review.state if review else None}),
+        "note_form": NoteForm(),
+    }

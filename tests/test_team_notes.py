@@ -1,0 +1,116 @@
+"""Notes: their author edits or deletes them (audited, "edited" shown); nobody else can."""
+
+from __future__ import annotations
+
+import pytest
+
+from segments.models import AuditEvent, Note, Segment
+from tests.conftest import make_user
+from tests.test_team_queue import HTMX
+
+
+@pytest.fixture
+def segment_id(synced) -> int:
+    return Segment.objects.visible().order_by("segment_id").values_list("segment_id", flat=True)[0]
+
+
+@pytest.fixture
+def note(operator, segment_id) -> Note:
+    return Note.objects.create(segment_id=segment_id, author=operator, text="First words")
+
+
+def urls(note: Note) -> tuple[str, str]:
+    base = f"/segments/{note.segment_id}/notes/{note.pk}"
+    return f"{base}/edit/", f"{base}/delete/"
+
+
+def test_the_author_edits_a_note_in_place_and_it_shows_edited(client, operator, note):
+    client.force_login(operator)
+    edit, _ = urls(note)
+    response = client.post(edit, {"text": "Better words"}, headers=HTMX)
+    assert response.status_code == 200
+    html = response.text
+    assert 'id="team"' in html
+    assert "Better words" in html
+    assert "First words" not in html
+    assert " · edited " in html
+    assert f'data-focus="note-{note.pk}"' in html
+    assert "Note saved." in html  # out of band, for the live region
+    note.refresh_from_db()
+    assert note.text == "Better words"
+    assert note.edited_at is not None
+    event = AuditEvent.objects.get(action="note_edit")
+    assert (event.before, event.after) == ({"note": "First words"}, {"note": "Better words"})
+    assert (event.segment_id, event.username, event.message) == (
+        note.segment_id,
+        "otto",
+        "Note edited.",
+    )
+    # The same text again changes and audits nothing.
+    client.post(edit, {"text": "Better words"}, headers=HTMX)
+    assert AuditEvent.objects.filter(action="note_edit").count() == 1
+
+
+def test_the_author_deletes_a_note_after_confirming_it(client, operator, note):
+    client.force_login(operator)
+    page = client.get(f"/segments/{note.segment_id}/").text
+    assert "<summary>Delete…</summary>" in page
+    assert "Delete this note for good?" in page  # the confirmation, before the button
+    _, delete = urls(note)
+    response = client.post(delete)  # the plain form: back to the page
+    assert response.status_code == 302
+    assert response["Location"] == f"/segments/{note.segment_id}/"
+    assert not Note.objects.exists()
+    event = AuditEvent.objects.get(action="note_delete")
+    assert (event.before, event.after) == ({"note": "First words"}, {"note": None})
+    assert "Note deleted." in client.get(response["Location"]).text
+    # Deleting it again: a clear error, not a 500.
+    response = client.post(delete, headers=HTMX)
+    assert response.status_code == 200
+    assert "That note is gone (deleted meanwhile?): nothing was changed." in response.text
+
+
+def test_another_operator_can_neither_edit_nor_delete_it(client, note):
+    client.force_login(make_user("olga", "Operator"))
+    page = client.get(f"/segments/{note.segment_id}/").text
+    assert "First words" in page
+    assert f"/notes/{note.pk}/edit/" not in page  # no controls for someone else's note
+    for url in urls(note):
+        response = client.post(url, {"text": "Hijacked"})
+        assert response.status_code == 403
+        assert "Only otto, who wrote this note, can change it: nothing was changed." in (
+            response.text
+        )
+    note.refresh_from_db()
+    assert note.text == "First words"
+    assert note.edited_at is None
+    assert not AuditEvent.objects.filter(action__in=["note_edit", "note_delete"]).exists()
+
+
+def test_a_viewer_is_refused_and_anonymous_sent_to_log_in(client, viewer, note):
+    client.force_login(viewer)
+    assert f"/notes/{note.pk}/edit/" not in client.get(f"/segments/{note.segment_id}/").text
+    for url in urls(note):
+        assert client.post(url, {"text": "Viewer words"}).status_code == 403
+    client.logout()
+    for url in urls(note):
+        response = client.post(url, {"text": "Anonymous words"})
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+    note.refresh_from_db()
+    assert note.text == "First words"
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_note_of_another_segment_or_empty_text_is_refused(client, operator, note):
+    client.force_login(operator)
+    other = Segment.objects.exclude(segment_id=note.segment_id).values_list("segment_id", flat=True)
+    wrong = f"/segments/{other[0]}/notes/{note.pk}/edit/"
+    response = client.post(wrong, {"text": "Elsewhere"}, headers=HTMX)
+    assert "That note is gone" in response.text
+    edit, _ = urls(note)
+    response = client.post(edit, {"text": ""}, headers=HTMX)
+    assert "Write a note of at most 4,000 characters." in response.text
+    assert client.get(edit).status_code == 405  # only POST changes a note
+    note.refresh_from_db()
+    assert note.text == "First words"

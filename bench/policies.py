@@ -62,7 +62,7 @@ def fill(count: int) -> None:
                 audience_id=rng.randrange(1, 2000),
                 account_id=rng.randrange(1, 60),
                 platform_id=rng.randrange(1, 6),
-                extend=False,
+                auto_extend=False,
                 active=True,
                 is_recurring=False,
                 is_system_generated=False,

@@ -2,9 +2,11 @@
 
 A time axis (a point per snapshot, placed by when it was taken), a value axis
 from zero with round steps labelled in thousands, millions or billions, and per
-snapshot a focusable band whose label and tooltip give every value. The template
-(``segments/_history_chart.html``) turns this into SVG; no inline styles, so the
-strict CSP holds.
+snapshot a focusable band whose label and tooltip give every value. The snapshot
+of an uncleared count anomaly is marked: a dashed line and a diamond labelled
+"anomaly" (a shape and a word, not a colour alone), and its band's label says so.
+The template (``segments/_history_chart.html``) turns this into SVG; no inline
+styles, so the strict CSP holds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 16, 12, 30
 VALUE_TICKS = 4
 TIME_TICKS = 4
 TIP_WIDTH, TIP_HEIGHT = 176, 84
+TIP_ROW = 15
+DIAMOND = 6  # half the marker's width
+ANOMALY = "Count anomaly flagged"
 UNITS = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K"))
 
 
@@ -60,11 +65,11 @@ class Chart:
     bottom_edge: int = HEIGHT - BOTTOM
     plot_height: int = HEIGHT - BOTTOM - TOP
     tip_width: int = TIP_WIDTH
-    tip_height: int = TIP_HEIGHT
     value_ticks: list[dict] = field(default_factory=list)
     time_ticks: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     points: list[dict] = field(default_factory=list)
+    flagged: dict | None = None
 
 
 def _when(taken: datetime, *, with_time: bool) -> str:
@@ -72,8 +77,33 @@ def _when(taken: datetime, *, with_time: bool) -> str:
     return local.strftime("%d %b %H:%M" if with_time else "%d %b %Y")
 
 
-def history_chart(snapshots) -> Chart:
-    """The geometry of the chart for ``snapshots`` (oldest first, at least one)."""
+def flagged_index(snapshots, anomaly_at: datetime | None) -> int | None:
+    """The snapshot an anomaly raised at ``anomaly_at`` was found on: the latest one
+    taken by then (the alert compares the latest snapshot of its evaluation)."""
+    if anomaly_at is None:
+        return None
+    taken = [i for i, s in enumerate(snapshots) if s.taken_at <= anomaly_at]
+    return taken[-1] if taken else None
+
+
+def _marker(x: float, top: int, right_edge: int) -> dict:
+    """A diamond above the flagged point, its word beside it (on the left near the edge)."""
+    cy = top + DIAMOND + 2
+    corners = ((x, cy - DIAMOND), (x + DIAMOND, cy), (x, cy + DIAMOND), (x - DIAMOND, cy))
+    diamond = " ".join(f"{px:.1f},{py:.1f}" for px, py in corners)
+    near_edge = x > right_edge - 70
+    return {
+        "x": f"{x:.1f}",
+        "diamond": diamond,
+        "text_x": f"{x - DIAMOND - 4 if near_edge else x + DIAMOND + 4:.1f}",
+        "text_y": cy,
+        "anchor": "end" if near_edge else "start",
+    }
+
+
+def history_chart(snapshots, *, anomaly_at: datetime | None = None) -> Chart:
+    """The geometry of the chart for ``snapshots`` (oldest first, at least one), the
+    snapshot of an anomaly raised at ``anomaly_at`` marked."""
     chart = Chart()
     plot_w = chart.right_edge - chart.left
     plot_h = chart.bottom_edge - chart.top
@@ -123,6 +153,9 @@ def history_chart(snapshots) -> Chart:
     ]
     # A band per snapshot, half-way to its neighbours, that takes hover and focus.
     xs = [x(s.taken_at) for s in snapshots]
+    flagged = flagged_index(snapshots, anomaly_at)
+    if flagged is not None:
+        chart.flagged = {"index": flagged, **_marker(xs[flagged], chart.top, chart.right_edge)}
     for i, s in enumerate(snapshots):
         start = chart.left if i == 0 else (xs[i - 1] + xs[i]) / 2
         end = chart.right_edge if i == len(xs) - 1 else (xs[i] + xs[i + 1]) / 2
@@ -130,15 +163,22 @@ def history_chart(snapshots) -> Chart:
         when = timezone.localtime(s.taken_at).strftime("%d %b %Y %H:%M")
         tip_x = min(max(xs[i] - TIP_WIDTH / 2, chart.left), chart.right_edge - TIP_WIDTH)
         rows = [when, *(f"{k}: {v}" for k, v in values)]
+        label = f"{when}: " + ", ".join(f"{k} {v}" for k, v in values)
+        if i == flagged:
+            rows.append(ANOMALY)
+            label = f"{label}. {ANOMALY} on this sync"
         chart.points.append(
             {
                 "x": f"{start:.1f}",
                 "width": f"{max(end - start, 1):.1f}",
                 "line_x": f"{xs[i]:.1f}",
-                "label": f"{when}: " + ", ".join(f"{k} {v}" for k, v in values),
+                "label": label,
                 "tip_x": f"{tip_x:.1f}",
                 "tip_text_x": f"{tip_x + 8:.1f}",
-                "rows": [{"y": chart.top + 18 + 15 * n, "text": t} for n, t in enumerate(rows)],
+                "tip_height": TIP_HEIGHT + TIP_ROW * (len(rows) - 5),
+                "rows": [
+                    {"y": chart.top + 18 + TIP_ROW * n, "text": t} for n, t in enumerate(rows)
+                ],
             }
         )
     return chart

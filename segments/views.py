@@ -102,7 +102,9 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             **team_forms(team["review"]),
             "snapshots": history,
             "last_snapshot": history[-1] if history else None,
-            "chart": charts.history_chart(history) if history else None,
+            "chart": charts.history_chart(history, anomaly_at=anomaly and anomaly.raised_at)
+            if history
+            else None,
             "anomaly": anomaly,
             "anomaly_rows": alert_selectors.anomaly_rows(anomaly),
             "extend_form": ExtendForm(segment=segment) if not segment.is_deleted else None,

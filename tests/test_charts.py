@@ -97,3 +97,36 @@ def test_the_chart_renders_as_svg_with_its_labels_and_no_template_text():
     assert ">2M</text>" in html
     assert 'tabindex="0"' in html
     assert "style=" not in html  # the strict CSP: no inline styles
+
+
+def test_the_snapshot_an_anomaly_was_found_on_is_marked_by_shape_and_words():
+    from django.template.loader import render_to_string
+
+    snapshots = [snapshot(START + timedelta(days=d), 1_000_000 - d * 10) for d in range(4)]
+    snapshots.append(snapshot(START + timedelta(days=4), 100_000))
+    # Raised by the evaluation after the fifth sync (a later snapshot would be newer).
+    raised = START + timedelta(days=4, minutes=2)
+    chart = history_chart(
+        [*snapshots, snapshot(START + timedelta(days=5), 90_000)], anomaly_at=raised
+    )
+    assert chart.flagged["index"] == 4
+    assert chart.flagged["x"] == chart.points[4]["line_x"]
+    assert "Count anomaly flagged on this sync" in chart.points[4]["label"]
+    assert "Count anomaly flagged" in [r["text"] for r in chart.points[4]["rows"]]
+    assert chart.points[4]["tip_height"] > chart.points[3]["tip_height"]
+    assert not any("anomaly" in p["label"] for i, p in enumerate(chart.points) if i != 4)
+    html = render_to_string("segments/_history_chart.html", {"chart": chart, "history": snapshots})
+    assert html.count('class="anomaly-mark"') == 1
+    assert "<polygon" in html
+    assert ">anomaly</text>" in html
+    assert html.count('<span class="badge tone-bad">anomaly</span>') == 1
+    assert "style=" not in html
+
+
+def test_no_marker_without_an_anomaly_or_before_the_first_snapshot():
+    snapshots = [snapshot(START, 10), snapshot(START + timedelta(days=1), 20)]
+    assert history_chart(snapshots).flagged is None
+    assert history_chart(snapshots, anomaly_at=START - timedelta(days=1)).flagged is None
+    # The last snapshot sits near the right edge: its word goes to the left of the diamond.
+    last = history_chart(snapshots, anomaly_at=START + timedelta(days=2)).flagged
+    assert last["anchor"] == "end"

@@ -149,24 +149,71 @@ def test_a_policy_racing_a_manual_extend_loses_cleanly(synced, owner):
     assert Segment.objects.get(pk=first.segment_id).end_date == remote_end(first.segment_id)
 
 
-def test_three_failures_in_a_row_are_flagged_to_the_owner(synced, owner, mailoutbox):
+def test_three_failures_in_a_row_are_flagged_to_the_owner(
+    synced, owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Through the alerts: one alert per segment in the owner's inbox, mailed at once;
+    a fourth failure raises nothing new; the next success clears them."""
+    from segments.models import Alert, Condition, Notification
+    from segments.selectors.policies import policy_flagged
+
     owner.email = "ann@example.com"
     owner.save()
+    bystander = make_user("bob", "Operator")
     policy = new_policy(owner)
+    synced.faults.set("update_end_date", status=503)
+    for _ in range(2):
+        policies_apply()
+    assert not Alert.objects.filter(condition=Condition.POLICY_FAILING).exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the urgent mail's task
+        policies_apply()
+    flagged = {i.segment_id for i in policy_flagged(policy=policy)}
+    assert flagged
+    alerts = Alert.objects.filter(condition=Condition.POLICY_FAILING, cleared_at__isnull=True)
+    assert {a.segment_id for a in alerts} == flagged
+    assert "“Keep ahead” could not extend it in 3 runs in a row" in alerts[0].detail
+    inbox = Notification.objects.filter(user=owner, alert__condition=Condition.POLICY_FAILING)
+    assert {n.alert.segment_id for n in inbox} == flagged
+    assert not Notification.objects.filter(user=bystander).exists()
+    # One immediate mail to the owner carrying every flagged segment.
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["ann@example.com"]
+    assert "Policy keeps failing" in mailoutbox[0].body
+    assert all(n.mailed_at for n in inbox)
+    # A fourth failure: the same alerts, nothing new to hear.
+    with django_capture_on_commit_callbacks(execute=True):
+        policies_apply()
+    assert Alert.objects.filter(condition=Condition.POLICY_FAILING).count() == len(flagged)
+    assert len(mailoutbox) == 1
+    # The next run succeeds: the streak ends and the alerts clear.
+    synced.faults.clear()
+    policies_apply()
+    assert not policy_flagged(policy=policy).exists()
+    assert not Alert.objects.filter(
+        condition=Condition.POLICY_FAILING, cleared_at__isnull=True
+    ).exists()
+
+
+def test_the_owner_s_own_subscription_sets_the_channels_of_a_failing_policy(synced, owner):
+    """An owner who subscribed to "policy keeps failing" without mail hears of their own
+    policy in the app only; another operator subscribed to all segments hears too."""
+    from segments.models import AlertSubscription, Condition, Notification
+
+    owner.email = "ann@example.com"
+    owner.save()
+    AlertSubscription.objects.create(
+        user=owner, condition=Condition.POLICY_FAILING, scope="audiences", email=False
+    )
+    watcher = make_user("wes", "Operator")
+    AlertSubscription.objects.create(user=watcher, condition=Condition.POLICY_FAILING, urgent=True)
+    new_policy(owner)
     synced.faults.set("update_end_date", status=503)
     for _ in range(3):
         policies_apply()
-    synced.faults.clear()
-    from segments.selectors.policies import policy_flagged
-
-    flagged = policy_flagged(policy=policy)
-    assert flagged
-    assert all(i.failures_in_a_row == 3 for i in flagged)
-    assert len(mailoutbox) == len(flagged)
-    assert mailoutbox[0].to == ["ann@example.com"]
-    # The next run succeeds: the streak ends.
-    policies_apply()
-    assert not policy_flagged(policy=policy).exists()
+    mine = Notification.objects.filter(user=owner)
+    assert mine.exists()
+    assert not mine.filter(email=True).exists()
+    assert Notification.objects.filter(user=watcher, urgent=True).count() == mine.count()
 
 
 def test_a_sync_applies_the_active_policies(synced, owner):

@@ -9,7 +9,10 @@
   that is not a rise);
 - **count anomaly**: the latest snapshot breaks the rule in ``anomalies``;
 - **scheduled sync failing**: a sync source's latest attempt failed and its last
-  success is more than ``ALERT_SYNC_FAILING_MINUTES`` (default 30) ago.
+  success is more than ``ALERT_SYNC_FAILING_MINUTES`` (default 30) ago;
+- **policy keeps failing**: an expiry policy's latest attempt on a visible segment
+  was its ``FAILURES_FLAGGED``-th (3rd) failure in a row or later, as the policy
+  page flags it; it clears when the policy's next attempt on it is not a failure.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Window
+from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -28,10 +31,12 @@ from segments.alerts.anomalies import DROP_FIELDS, Thresholds, count_anomalies
 from segments.models import (
     Alert,
     Condition,
+    PolicyRunItem,
     Segment,
     SegmentCountSnapshot,
     SyncState,
 )
+from segments.models.policies import FAILURES_FLAGGED
 
 GONE_STATUSES = ("Expired", "Archived")
 PROBLEM_FIELDS = (("total_failed_count", "failed"), ("total_no_data_count", "no-data"))
@@ -58,14 +63,23 @@ class Found:
         return self.subject, self.condition
 
 
-def conditions_found(*, now: datetime | None = None, ends_within_days: int = 7) -> list[Found]:
-    """Every condition that holds now, over all visible segments and the sync sources."""
+def conditions_found(
+    *, now: datetime | None = None, ends_within_days: int = 7, only: frozenset | None = None
+) -> list[Found]:
+    """Every condition that holds now, over all visible segments and the sync sources
+    (only the conditions in ``only`` when given)."""
     now = now or timezone.now()
-    return [
-        *_ends_soon(now, ends_within_days),
-        *_from_snapshots(Thresholds.from_settings()),
-        *_sync_failing(now),
-    ]
+    readers = {
+        Condition.ENDS_SOON: lambda: _ends_soon(now, ends_within_days),
+        Condition.SYNC_FAILING: lambda: _sync_failing(now),
+        Condition.POLICY_FAILING: _policy_failing,
+    }
+    wanted = set(Condition.values if only is None else only)
+    found = [f for condition, read in readers.items() if condition in wanted for f in read()]
+    # Both snapshot conditions come from one pass over the count history.
+    if wanted & {Condition.PROBLEMS_ROSE, Condition.ANOMALY}:
+        found += [f for f in _from_snapshots(Thresholds.from_settings()) if f.condition in wanted]
+    return found
 
 
 def _ends_soon(now: datetime, days: int) -> Iterator[Found]:
@@ -170,4 +184,49 @@ def _sync_failing(now: datetime) -> Iterator[Found]:
             f"failing for over {settings.ALERT_SYNC_FAILING_MINUTES} minutes: "
             + ", ".join(failing["sources"]),
             dict(failing),
+        )
+
+
+def _policy_failing() -> Iterator[Found]:
+    """Segments whose latest attempt under a policy is a 3rd (or later) failure in a row;
+    the values name each such policy and its owner (who hears of it)."""
+    later = PolicyRunItem.objects.filter(
+        policy_id=OuterRef("policy_id"), segment_id=OuterRef("segment_id"), id__gt=OuterRef("id")
+    )
+    items = (
+        PolicyRunItem.objects.filter(failures_in_a_row__gte=FAILURES_FLAGGED)
+        .filter(~Exists(later))
+        .filter(segment_id__in=Segment.objects.visible().values("segment_id"))
+        .order_by("segment_id", "policy_id")
+        .values_list(
+            "segment_id",
+            "policy_id",
+            "policy__name",
+            "policy__owner_id",
+            "failures_in_a_row",
+            "outcome",
+        )
+    )
+    by_segment = defaultdict(list)
+    for segment_id, policy_id, name, owner_id, failures, outcome in items:
+        by_segment[segment_id].append(
+            {
+                "id": policy_id,
+                "name": name,
+                "owner_id": owner_id,
+                "failures": failures,
+                "outcome": outcome,
+            }
+        )
+    for segment_id, policies in by_segment.items():
+        yield Found(
+            Alert.segment_subject(segment_id),
+            Condition.POLICY_FAILING,
+            segment_id,
+            "; ".join(
+                f"policy “{p['name']}” could not extend it in {p['failures']} runs in a row"
+                f" (last outcome: {p['outcome']})"
+                for p in policies
+            ),
+            {"policies": policies},
         )

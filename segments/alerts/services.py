@@ -28,6 +28,7 @@ from segments.models import (
     AlertProfile,
     AlertSubscription,
     Condition,
+    ExpiryPolicy,
     Notification,
     Review,
     Segment,
@@ -39,6 +40,9 @@ from segments.services.audit import Actor
 from segments.services.review import review_set
 
 DEFAULT_DAYS = 7
+# The scope of a policy owner's default recipient: the segments their own policies
+# keep failing on (not a choice of the subscription form).
+OWN_POLICIES = "own_policies"
 ALERTS_PER_DELIVERY = 50
 _CHUNK = 900
 
@@ -76,8 +80,10 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 
 def _recipients() -> list[_Recipient]:
-    """Every active user's subscriptions; admins hear of a failing sync by default
-    (in the app and by immediate mail) unless they chose their own subscription for it."""
+    """Every active user's subscriptions, and the defaults: admins hear of a failing
+    sync unless they chose their own subscription for it; an expiry policy's owner
+    always hears of their policy failing on a segment, by immediate mail unless their
+    own subscriptions to that condition say otherwise (their channels)."""
     subscriptions = AlertSubscription.objects.filter(user__is_active=True)
     recipients = [
         _Recipient(
@@ -97,19 +103,30 @@ def _recipients() -> list[_Recipient]:
         Q(is_superuser=True) | Q(groups__name="Admin"), is_active=True
     )
     for user_id in set(admins.values_list("pk", flat=True)) - chose:
+        recipients.append(_default(user_id, Condition.SYNC_FAILING, AlertSubscription.Scope.ALL))
+    channels = defaultdict(list)
+    for r in recipients:
+        if r.condition == Condition.POLICY_FAILING:
+            channels[r.user_id].append(r)
+    owners = ExpiryPolicy.objects.filter(owner__is_active=True).values_list("owner_id", flat=True)
+    for user_id in set(owners):
+        own = channels.get(user_id)
         recipients.append(
-            _Recipient(
+            _default(
                 user_id,
-                Condition.SYNC_FAILING,
-                AlertSubscription.Scope.ALL,
-                frozenset(),
-                frozenset(),
-                DEFAULT_DAYS,
-                email=True,
-                urgent=True,
+                Condition.POLICY_FAILING,
+                OWN_POLICIES,
+                email=any(r.email for r in own) if own else True,
+                urgent=any(r.email and r.urgent for r in own) if own else True,
             )
         )
     return recipients
+
+
+def _default(user_id: int, condition: str, scope: str, *, email=True, urgent=True) -> _Recipient:
+    return _Recipient(
+        user_id, condition, scope, frozenset(), frozenset(), DEFAULT_DAYS, email, urgent
+    )
 
 
 def _assignees(segment_ids: Sequence[int]) -> dict[int, int]:
@@ -127,6 +144,8 @@ def _matches(recipient: _Recipient, alert: Alert, segment: tuple | None, assigne
         return False
     _, account_id, audience_id = segment or (None, None, None)
     scope = recipient.scope
+    if scope == OWN_POLICIES:
+        return recipient.user_id in {p["owner_id"] for p in alert.values.get("policies", [])}
     return (
         scope == AlertSubscription.Scope.ALL
         or (scope == AlertSubscription.Scope.ACCOUNTS and account_id in recipient.account_ids)
@@ -192,6 +211,11 @@ def _webhook_deliveries(alerts: list[Alert], segments: dict[int, tuple]) -> list
     return WebhookDelivery.objects.bulk_create(deliveries)
 
 
+def _uncleared(only: frozenset | None):
+    alerts = Alert.objects.filter(cleared_at__isnull=True)
+    return alerts if only is None else alerts.filter(condition__in=only)
+
+
 def _raise(found: Found, now) -> Alert:
     return Alert(
         subject=found.subject,
@@ -203,10 +227,11 @@ def _raise(found: Found, now) -> Alert:
     )
 
 
-def alerts_evaluate(*, sync_report=None, now=None) -> EvaluationReport:
+def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationReport:
     """Raise, clear and deliver alerts from the mirror as it is now. ``sync_report``
     (the finished sync's) is accepted for the sync's call and not needed otherwise:
-    the conditions are read from the mirror itself."""
+    the conditions are read from the mirror itself. ``only`` (a set of conditions)
+    limits the evaluation to those, e.g. after a policy run."""
     started = time.perf_counter()
     now = now or timezone.now()
     days = max(
@@ -215,14 +240,13 @@ def alerts_evaluate(*, sync_report=None, now=None) -> EvaluationReport:
         ),
         default=DEFAULT_DAYS,
     )
-    found = {f.key: f for f in conditions_found(now=now, ends_within_days=days)}
+    only = frozenset(only) if only is not None else None
+    found = {f.key: f for f in conditions_found(now=now, ends_within_days=days, only=only)}
     report = EvaluationReport(conditions=len(found))
     with transaction.atomic():
         uncleared = {
             (subject, condition): pk
-            for pk, subject, condition in Alert.objects.filter(cleared_at__isnull=True).values_list(
-                "pk", "subject", "condition"
-            )
+            for pk, subject, condition in _uncleared(only).values_list("pk", "subject", "condition")
         }
         gone = [pk for key, pk in uncleared.items() if key not in found]
         for chunk in _chunks(gone):

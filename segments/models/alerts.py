@@ -15,6 +15,7 @@ class Condition(models.TextChoices):
     PROBLEMS_ROSE = "problems_rose", "Turned failed or no-data"
     ANOMALY = "anomaly", "Count anomaly"
     SYNC_FAILING = "sync_failing", "Scheduled sync failing"
+    POLICY_FAILING = "policy_failing", "Policy keeps failing"
 
 
 class AlertSubscription(models.Model):

@@ -5,8 +5,9 @@ writes each change through ``segment_extend``: platform first, the conflict
 guard on the ``updated`` the policy saw, read-back, audit. A segment that
 changed meanwhile (an operator extended it) is a conflict and is planned again
 from its new state at the next run; a failure is retried at the next run, and
-the third failure in a row of one segment under one policy is flagged to the
-policy's owner.
+the third failure in a row of one segment under one policy is flagged on the
+policy page and, through the alerts ("policy keeps failing", evaluated at the end
+of each run), to the policy's owner.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import logging
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from segments import remote
+from segments.alerts.services import alerts_evaluate
 from segments.models import (
     AuditEvent,
+    Condition,
     ExpiryPolicy,
     ExpiryPolicyEdit,
     PolicyRun,
@@ -121,6 +123,11 @@ def policies_apply(*, now: datetime | None = None) -> PolicyRun:
                 _apply_one(run, policies[change.policy_id], change, client)
     PolicyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     run.refresh_from_db()
+    # A streak that reached 3 (or ended) is raised (or cleared) now, not at the next sync.
+    try:
+        alerts_evaluate(only={Condition.POLICY_FAILING})
+    except Exception:  # the run and its report stand; the next sync evaluates again
+        logger.exception("alert evaluation after policy run %s failed", run.pk)
     return run
 
 
@@ -155,25 +162,10 @@ def _apply_one(run: PolicyRun, policy: ExpiryPolicy, change: Change, client) -> 
         failures_in_a_row=failures,
     )
     if failures == FAILURES_FLAGGED:
-        _flag(policy, change, result.message)
-
-
-def _flag(policy: ExpiryPolicy, change: Change, message: str) -> None:
-    """Tell the owner a segment failed three runs in a row; the policy page lists it too."""
-    logger.warning(
-        "policy %s failed %s runs in a row on segment %s", policy.pk, FAILURES_FLAGGED, change
-    )
-    if not (policy.owner and policy.owner.email):
-        return
-    try:
-        send_mail(
-            subject=f"Expiry policy “{policy.name}”: segment {change.segment_id} keeps failing",
-            message=(
-                f"The policy could not extend “{change.name}” ({change.segment_id}) in "
-                f"{FAILURES_FLAGGED} runs in a row. Last error: {message}"
-            ),
-            from_email=None,
-            recipient_list=[policy.owner.email],
+        logger.warning(
+            "policy %s failed %s runs in a row on segment %s: %s",
+            policy.pk,
+            FAILURES_FLAGGED,
+            change.segment_id,
+            result.message,
         )
-    except Exception:  # the flag stays on the policy page; a mail outage must not stop the run
-        logger.exception("mail to the owner of policy %s failed", policy.pk)

@@ -175,3 +175,6 @@ def test_anomalies_are_marked_filterable_and_explained_on_the_detail(
     alert = Alert.objects.get(segment_id=one, condition=Condition.ANOMALY)
     some = next(iter(alert.values.values()))
     assert f"{some['current']:,}" in detail
+    # The chart marks the snapshot the rule flagged, in shape and words.
+    assert detail.count('class="anomaly-mark"') == 1
+    assert "Count anomaly flagged on this sync" in detail

@@ -136,6 +136,9 @@ def audience_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
     audience = selectors.audience_get(audience_id=audience_id)
+    # "All matching" from this page means this audience's segments.
+    bulk_query = request.GET.copy()
+    bulk_query["audience"] = str(audience.id)
     table = SegmentTable.for_user(
         selectors.segment_list(filters={"audience": audience.id}),
         request.user,
@@ -146,7 +149,7 @@ def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
         "segments/audience_detail.html",
         table=table,
         per_page=50,
-        context={"audience": audience},
+        context={"audience": audience, "bulk_query": bulk_query.urlencode()},
     )
 
 

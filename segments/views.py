@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from segments import charts, selectors
 from segments.alerts import selectors as alert_selectors
 from segments.exports import csv_lines, segment_export_rows
+from segments.filter_chips import filter_chips
 from segments.forms import ExtendForm, RefreshForm, team_forms
 from segments.navigation import next_url
 from segments.permissions import VIEW
@@ -51,12 +52,20 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     table = SegmentTable.for_user(
         filters.qs, request.user, columns=table_columns(request.GET), deleting=open_deletes()
     )
+    chips, clear_url = filter_chips(form=form, params=request.GET)
     return table_page(
         request,
         "segments/segment_list.html",
         table=table,
         per_page=form.page_size,
-        context={"form": form, "query": request.GET.urlencode()},
+        context={
+            "form": form,
+            "query": request.GET.urlencode(),
+            "chips": chips,
+            "clear_url": clear_url,
+            # A chip removed a filter: the filter form comes along, out of band.
+            "filters_oob": bool(request.htmx and (request.htmx.trigger or "").startswith("chip-")),
+        },
     )
 
 

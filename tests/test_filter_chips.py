@@ -29,10 +29,10 @@ def test_one_chip_per_active_filter_each_removing_only_itself(viewer_client, syn
     query = "status=Active&ends=within&within_days=30&active=no&problems=on&sort=-updated&page=2"
     chips = _chips(viewer_client.get(f"/segments/?{query}").text)
     assert {k: " ".join(v[0]) for k, v in chips.items()} == {
-        "status": "Status: Active",
-        "active": "Active: No",
-        "ends": "End date: within 30 days",
-        "problems": "Has failed or no-data items: yes",
+        "status": "Remove filter Status: Active",
+        "active": "Remove filter Active: No",
+        "ends": "Remove filter End date: within 30 days",
+        "problems": "Remove filter Has failed or no-data items: yes",
         "clear-all": "Clear all",
     }
     base = "/segments/?"
@@ -48,7 +48,7 @@ def test_choice_chips_name_the_choice_and_the_last_one_keeps_the_filters_off(vie
     segment = Segment.objects.visible().select_related("account").first()
     chips = _chips(viewer_client.get(f"/segments/?account={segment.account_id}").text)
     label = " ".join(chips["account"][0])
-    assert label.startswith(f"Account: {segment.account.name} ·")
+    assert label.startswith(f"Remove filter Account: {segment.account.name} ·")
     # No filter left: not the bare URL, which would open the user's default view.
     assert chips["account"][1] == "/segments/?view=all"
 

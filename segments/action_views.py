@@ -154,7 +154,13 @@ def bulk_prepare(request: HttpRequest) -> HttpResponse:
         if request.htmx:
             return messages_only(request)
         return redirect(next_url(request, reverse("segment-list")))
-    run = bulk.bulk_run_create(actor=actor_of(request), action=action, segment_ids=ids, params={})
+    run = bulk.bulk_run_create(
+        actor=actor_of(request),
+        action=action,
+        segment_ids=ids,
+        params={},
+        query=request.POST.get("query", ""),
+    )
     form = BulkConfirmForm(run=run)
     return form_page(request, "segments/bulk_confirm.html", _bulk_context(run, form))
 
@@ -209,6 +215,7 @@ def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     context = {
         "run": run,
         "report": selectors.bulk_run_report(run=run),
+        "list_url": selectors.bulk_run_list_url(run=run),
         "waiting": bulk_run_deletes_waiting(run=run),
     }
     return render(request, template, context)

@@ -21,7 +21,7 @@ class AuditTable(DeskTable):
     change = tables.Column(
         accessor="after", verbose_name="Change", orderable=False, empty_values=()
     )
-    message = tables.Column(orderable=False)
+    message = tables.Column(orderable=False, empty_values=())
     remote = tables.Column(
         accessor="remote_status", verbose_name="Platform", orderable=False, empty_values=()
     )
@@ -53,15 +53,20 @@ class AuditTable(DeskTable):
     def render_outcome(self, value, record):
         return presentation.outcome_badge(value, record.get_outcome_display())
 
-    def render_segment_id(self, value):
-        return format_html('<a href="{}">{}</a>', reverse("segment-detail", args=[value]), value)
+    def render_segment_id(self, value, record):
+        url = reverse("segment-detail", args=[value])
+        if not record.segment_name:
+            return format_html('<a href="{}">{}</a>', url, value)
+        return format_html(
+            '<a href="{}">{}</a><span class="sub">ID {}</span>', url, record.segment_name, value
+        )
 
     def render_change(self, record):
         return presentation.change_summary(record.before, record.after)
 
     def render_message(self, value, record):
         if not record.bulk_run_id:
-            return value
+            return value or "—"
         url = reverse("bulk-run", args=[record.bulk_run_id])
         return format_html('{} <a href="{}">bulk run {}</a>', value, url, record.bulk_run_id)
 

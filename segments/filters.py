@@ -330,6 +330,10 @@ class ActivityFilter(TableFilterSet):
         label="Outcome", choices=[("", "Any outcome"), *AuditEvent.Outcome.choices]
     )
     segment = IdFilter(field_name="segment_id", label="Segment id")
+    account = django_filters.TypedChoiceFilter(
+        method="filter_account", coerce=int, empty_value=None, label="Account"
+    )
+    bulk_run = IdFilter(field_name="bulk_run_id", label="Bulk run")
     date_from = BoundedDateFilter(method="filter_from", label="From", widget=DateInput)
     date_to = BoundedDateFilter(method="filter_to", label="To", widget=DateInput)
 
@@ -337,6 +341,16 @@ class ActivityFilter(TableFilterSet):
         model = AuditEvent
         fields = ()
         form = TableFilterForm
+
+    def __init__(self, data=None, queryset=None, *, accounts: list, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.filters["account"].extra["choices"] = [("", "Any account"), *accounts]
+
+    def filter_account(self, queryset, name, value):
+        # Events name segments, not accounts: the account's segments, deleted ones too.
+        return queryset.filter(
+            segment_id__in=Segment.objects.filter(account_id=value).values("segment_id")
+        )
 
     def filter_from(self, queryset, name, value):
         return queryset.filter(at__gte=day_start(value, timezone.get_current_timezone()))

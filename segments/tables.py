@@ -105,7 +105,8 @@ class SegmentTable(DeskTable):
             "review",
             "actions",
         )
-        order_by = ("end_date",)
+        # No column order by default: ``paginate`` puts the soonest upcoming end first.
+        order_by = ()
         attrs = {"class": "data-table", "id": "segments-table"}
         empty_text = "No segments match these filters."
         template_name = "segments/segment_table.html"
@@ -149,6 +150,14 @@ class SegmentTable(DeskTable):
 
     def row_columns(self, queryset):
         return queryset.only(*self.ROW_FIELDS)
+
+    # What the page says of the default order (no ``sort``, or none valid).
+    default_order_label = "Soonest upcoming end first, expired last"
+
+    def paginate(self, *args, **kwargs):
+        if not self.order_by:
+            self.data.data = self.data.data.upcoming_first(now=self.now)
+        return super().paginate(*args, **kwargs)
 
     @classmethod
     def for_user(cls, data, user, *, columns=None, **kwargs):

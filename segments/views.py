@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from segments import charts, selectors
 from segments.alerts import selectors as alert_selectors
 from segments.exports import csv_lines, segment_export_rows
+from segments.filter_chips import filter_chips
 from segments.forms import ExtendForm, RefreshForm
 from segments.navigation import next_url
 from segments.permissions import VIEW
@@ -52,12 +53,20 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     table = SegmentTable.for_user(
         filters.qs, request.user, columns=table_columns(request.GET), deleting=open_deletes()
     )
+    chips, clear_url = filter_chips(form=form, params=request.GET)
     return table_page(
         request,
         "segments/segment_list.html",
         table=table,
         per_page=form.page_size,
-        context={"form": form, "query": request.GET.urlencode()},
+        context={
+            "form": form,
+            "query": request.GET.urlencode(),
+            "chips": chips,
+            "clear_url": clear_url,
+            # A chip removed a filter: the filter form comes along, out of band.
+            "filters_oob": bool(request.htmx and (request.htmx.trigger or "").startswith("chip-")),
+        },
     )
 
 
@@ -139,6 +148,9 @@ def audience_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
     audience = selectors.audience_get(audience_id=audience_id)
+    # "All matching" from this page means this audience's segments.
+    bulk_query = request.GET.copy()
+    bulk_query["audience"] = str(audience.id)
     table = SegmentTable.for_user(
         selectors.segment_list(filters={"audience": audience.id}),
         request.user,
@@ -149,7 +161,7 @@ def audience_detail(request: HttpRequest, audience_id: int) -> HttpResponse:
         "segments/audience_detail.html",
         table=table,
         per_page=50,
-        context={"audience": audience},
+        context={"audience": audience, "bulk_query": bulk_query.urlencode()},
     )
 
 

@@ -45,7 +45,8 @@ AUDIENCE_KEYS = [
     "sort", "page",
 ]  # fmt: skip
 ACTIVITY_KEYS = [
-    "user", "action", "outcome", "segment", "date_from", "date_to", "per_page", "sort", "page",
+    "user", "action", "outcome", "segment", "account", "bulk_run", "date_from", "date_to",
+    "per_page", "sort", "page",
 ]  # fmt: skip
 COMMON_KEYS = ["next", "after", "sort", "page", "per_page"]
 QUERY_KEYS = {"/segments/": SEGMENT_KEYS, "/audiences/": AUDIENCE_KEYS, "/activity/": ACTIVITY_KEYS}

@@ -71,9 +71,29 @@ class Account(models.Model):
         return f"{self.name} · {self.platform_display_name}"
 
 
+class UpcomingFirst(models.Case):
+    """0 for an end from ``now`` on, 1 for no end date, 2 for an end already past."""
+
+    def __init__(self, now):
+        super().__init__(
+            models.When(end_date__gte=now, then=models.Value(0)),
+            models.When(end_date__isnull=True, then=models.Value(1)),
+            default=models.Value(2),
+        )
+        self.now = now
+
+
+UPCOMING_TAIL = ("end_date", "segment_id")
+
+
 class SegmentQuerySet(models.QuerySet):
     def visible(self) -> SegmentQuerySet:
         return self.filter(is_deleted=False)
+
+    def upcoming_first(self, *, now) -> SegmentQuerySet:
+        """Ends from ``now`` on, soonest first; then no end date; then the expired, in
+        end-date order. A ``PagedByKeysQuerySet`` reads a page of it by index ranges."""
+        return self.order_by(UpcomingFirst(now), *UPCOMING_TAIL)
 
     def with_problems(self) -> SegmentQuerySet:
         return self.filter(has_problems=True)
@@ -98,9 +118,40 @@ class PagedByKeysQuerySet(SegmentQuerySet):
             return super().__getitem__(k)
         if self._iterable_class is not ModelIterable:
             return super().__getitem__(k)
-        keys = list(self.values_list("pk", flat=True)[k])
+        now = self._upcoming_now()
+        if now is not None and k.step is None and k.stop is not None:
+            keys = self._upcoming_keys(now, k.start or 0, k.stop)
+        else:
+            keys = list(self.values_list("pk", flat=True)[k])
         rows = {row.pk: row for row in self.order_by().filter(pk__in=keys)}
         return [rows[key] for key in keys if key in rows]
+
+    def _upcoming_now(self):
+        """``now`` of an ``upcoming_first`` order, if that is this queryset's order."""
+        order = self.query.order_by
+        if order and isinstance(order[0], UpcomingFirst) and order[1:3] == UPCOMING_TAIL:
+            return order[0].now
+        return None
+
+    def _upcoming_keys(self, now, start: int, stop: int) -> list:
+        """Keys ``start:stop`` of the ``upcoming_first`` order, read part by part (each
+        an index range in end-date order) rather than by sorting on the CASE."""
+        parts = (
+            self.filter(end_date__gte=now),
+            self.filter(end_date__isnull=True),
+            self.filter(end_date__lt=now),
+        )
+        keys, offset = [], start
+        for part in parts:
+            wanted = stop - start - len(keys)
+            if wanted <= 0:
+                break
+            part_keys = part.order_by(*UPCOMING_TAIL).values_list("pk", flat=True)
+            found = list(part_keys[offset : offset + wanted])
+            # Past this part's end: the next part starts where this one's rows run out.
+            offset = 0 if found else offset - part_keys.count()
+            keys += found
+        return keys
 
 
 class Segment(models.Model):

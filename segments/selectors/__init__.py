@@ -8,7 +8,12 @@ from segments.selectors.audiences import (
     audience_get,
     audience_list,
 )
-from segments.selectors.bulk import bulk_run_get, bulk_run_report, bulk_run_sample
+from segments.selectors.bulk import (
+    bulk_run_get,
+    bulk_run_list_url,
+    bulk_run_report,
+    bulk_run_sample,
+)
 from segments.selectors.overview import (
     attention_queue,
     expiring_segments,
@@ -46,6 +51,7 @@ __all__ = [
     "audience_get",
     "audience_list",
     "bulk_run_get",
+    "bulk_run_list_url",
     "bulk_run_report",
     "bulk_run_sample",
     "expiring_segments",

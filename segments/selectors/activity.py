@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from segments.filters import ActivityFilter
-from segments.models import AuditEvent
+from segments.models import AuditEvent, Segment
+from segments.selectors.audiences import account_choices
 
 
 def activity_filter(*, data: Any = None) -> ActivityFilter:
-    """The audit trail's filters bound to ``data`` over every event, newest first."""
-    return ActivityFilter(data or {}, AuditEvent.objects.all())
+    """The audit trail's filters bound to ``data`` over every event, newest first,
+    each with its segment's name from the mirror (``segment_name``, in the same query)."""
+    names = Segment.objects.filter(segment_id=OuterRef("segment_id")).values("name")[:1]
+    events = AuditEvent.objects.annotate(segment_name=Subquery(names))
+    return ActivityFilter(data or {}, events, accounts=account_choices())
 
 
 def activity_list(*, filters: Any = None) -> QuerySet[AuditEvent]:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from segments.models import AuditEvent, BulkRun, Segment
 
-RETRYABLE = (AuditEvent.Outcome.FAILED, AuditEvent.Outcome.CONFLICT)
+Outcome = AuditEvent.Outcome
+RETRYABLE = (Outcome.FAILED, Outcome.CONFLICT)
+# The report's order: what needs the operator first, what went as asked last.
+REPORT_ORDER = (
+    Outcome.FAILED,
+    Outcome.UNKNOWN,
+    Outcome.CONFLICT,
+    Outcome.REFUSED,
+    Outcome.NOT_FOUND,
+    Outcome.DONE,
+)
 
 
 def bulk_run_get(*, run_id: int, started: bool | None = None) -> BulkRun:
@@ -32,8 +44,15 @@ def bulk_run_report(*, run: BulkRun) -> dict:
             "segment_id", "name"
         )
     )
-    groups: dict[str, list] = {outcome: [] for outcome, _ in AuditEvent.Outcome.choices}
+    groups: dict[str, list] = {outcome: [] for outcome in REPORT_ORDER}
     for event in events:
         groups[event.outcome].append({"event": event, "name": names.get(event.segment_id, "")})
     retryable = sum(len(groups[o]) for o in RETRYABLE)
     return {"groups": groups, "retryable": retryable, "events": len(events)}
+
+
+def bulk_run_list_url(*, run: BulkRun) -> str:
+    """The segments list the run was prepared from, as a relative URL: its stored
+    query is parsed and encoded again, so nothing but a query string follows the path."""
+    query = QueryDict(run.params.get("query", "")).urlencode()
+    return reverse("segment-list") + (f"?{query}" if query else "")

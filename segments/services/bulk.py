@@ -11,17 +11,27 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.http import QueryDict
 from django.utils import timezone
 
 from segments.models import BulkRun, Segment
 from segments.selectors.bulk import RETRYABLE
+from segments.selectors.saved_views import canonical_table_query
 from segments.services.audit import Actor
 
 
 def bulk_run_create(
-    *, actor: Actor, action: str, segment_ids: list[int], params: dict, retry_of=None
+    *,
+    actor: Actor,
+    action: str,
+    segment_ids: list[int],
+    params: dict,
+    query: str = "",
+    retry_of=None,
 ) -> BulkRun:
-    """A run over ``segment_ids``, remembering each one's ``updated`` as the operator saw it."""
+    """A run over ``segment_ids``, remembering each one's ``updated`` as the operator saw
+    it and ``query``, the segments list's query string it was prepared from (its report
+    links back to that list)."""
     seen = dict(
         Segment.objects.filter(segment_id__in=segment_ids).values_list("segment_id", "updated")
     )
@@ -29,7 +39,11 @@ def bulk_run_create(
     return BulkRun.objects.create(
         action=action,
         created_by=actor.user,
-        params={**params, "seen": {str(i): seen[i].isoformat() for i in ids}},
+        params={
+            **params,
+            "query": canonical_table_query(QueryDict(query)),
+            "seen": {str(i): seen[i].isoformat() for i in ids},
+        },
         segment_ids=ids,
         total=len(ids),
         retry_of=retry_of,
@@ -69,9 +83,14 @@ def bulk_run_retry(*, run: BulkRun, actor: Actor) -> BulkRun:
     failed = list(
         run.events.filter(outcome__in=RETRYABLE).values_list("segment_id", flat=True).distinct()
     )
-    params = {k: v for k, v in run.params.items() if k not in ("seen", "ip")}
+    params = {k: v for k, v in run.params.items() if k not in ("seen", "ip", "query")}
     retry = bulk_run_create(
-        actor=actor, action=run.action, segment_ids=failed, params=params, retry_of=run
+        actor=actor,
+        action=run.action,
+        segment_ids=failed,
+        params=params,
+        query=run.params.get("query", ""),
+        retry_of=run,
     )
     end_date = params.get("end_date")
     bulk_run_confirm(

@@ -71,6 +71,8 @@
     var th = el.closest("th[data-col]");
     if (th) { return { column: th.getAttribute("data-col") }; }
     if (el.closest(".pagination")) { return { pager: el.getAttribute("rel") || el.textContent.trim() }; }
+    var chip = el.closest("[data-chip]");
+    if (chip) { return { chip: Array.prototype.indexOf.call(chip.parentNode.children, chip) }; }
     return {};
   }
 
@@ -97,6 +99,11 @@
       target = region.querySelector('th[data-col="' + key.column + '"] a');
     } else if (key.pager) {
       target = pagerTarget(region, key.pager);
+    } else if (key.chip !== undefined) {
+      // A chip removed its filter: the chip that took its place, else the last one
+      // left ("Clear all"); with no filter left, the results count.
+      var chips = region.querySelectorAll("[data-chip] a");
+      if (chips.length) { target = chips[Math.min(key.chip, chips.length - 1)]; }
     }
     target = target || region.querySelector("#results");
     if (target) { target.focus(); }
@@ -192,6 +199,20 @@
   document.addEventListener("focusout", function (event) {
     if (event.target === uncommitted) { commit(uncommitted); }
   }, true);
+
+  // --- The pipeline's numbers: Escape hides them until focus or the pointer leaves --
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && event.target.classList && event.target.classList.contains("pipeline-bar")) {
+      event.target.classList.add("tip-dismissed");
+    }
+  });
+  ["focusout", "mouseleave"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var el = event.target;
+      if (el.classList && el.classList.contains("pipeline-bar")) { el.classList.remove("tip-dismissed"); }
+    }, true);
+  });
 
   // --- Clean URLs: no empty parameters in GET requests (and so the address bar) --
 

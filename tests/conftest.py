@@ -165,3 +165,9 @@ def operator(db):
 def viewer_client(client, viewer):
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture
+def op_client(client, operator):
+    client.force_login(operator)
+    return client

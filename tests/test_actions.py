@@ -20,12 +20,6 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def live_segment(synced):
     """A visible segment that ends in the future, as the mirror has it."""
     return (

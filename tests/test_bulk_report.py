@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 def _prepare(op_client, query: str) -> BulkRun:
     op_client.post("/segments/bulk/", {"intent": "extend-filter", "query": query}, headers=HTMX)
     return BulkRun.objects.latest("pk")

@@ -23,12 +23,6 @@ def far_segment(synced):
     return segment
 
 
-@pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 FAR_DATE_PAGES = [
     "/segments/{id}/",
     "/segments/{id}/extend/",

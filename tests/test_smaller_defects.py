@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 UNSAFE_NEXT = [
     "/%5Cevil.example/",
     "/%09/evil.example",

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from segments.models import Assignment, AuditEvent, Segment
 from tests.conftest import make_user
 from tests.test_team_queue import HTMX, queue_ids
-
-
-@pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
 
 
 def header_count(html: str) -> int:

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from segments.models import AuditEvent, Review
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def op_client(client, operator):
-    client.force_login(operator)
-    return client
 
 
 def queue_ids(html: str) -> list[int]:

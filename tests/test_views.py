@@ -202,3 +202,15 @@ def test_every_page_says_when_the_last_refresh_failed(viewer_client, synced):
     synced.faults.clear()
     viewer_client.post("/refresh/", {"scope": "all"})
     assert "The last refresh from the platform failed" not in viewer_client.get("/").text
+
+
+def test_fields_shown_only_for_a_choice_are_rendered_hidden_until_chosen(viewer_client, synced):
+    """Hidden by the server already (not only by the script after load), so the filter
+    bar does not shift the page as it loads."""
+    days = re.compile(r'<div class="field"\s+data-show-when="ends=within"( hidden)?>')
+    plain = days.search(viewer_client.get("/segments/?view=all").text)
+    chosen = days.search(viewer_client.get("/segments/?ends=within&within_days=7").text)
+    assert plain
+    assert plain.group(1) == " hidden"
+    assert chosen
+    assert chosen.group(1) is None

@@ -21,3 +21,15 @@ def field_label(form, name: str) -> str:
     """The label of the form's field ``name``, for naming it in an error summary."""
     field = form.fields.get(name)
     return field.label or name.replace("_", " ").capitalize() if field else name
+
+
+@register.filter
+def shown_when(field, rule: str) -> bool:
+    """Whether a field marked ``data-show-when="name=a,b"`` shows for its form's current
+    value, as desk.js decides: rendered hidden already, the page does not shift on load."""
+    name, _, values = rule.partition("=")
+    try:
+        current = field.form[name].value()
+    except KeyError:
+        return True
+    return str(current or "") in values.split(",")

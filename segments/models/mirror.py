@@ -163,9 +163,12 @@ class Segment(models.Model):
     category_id = models.IntegerField(null=True, blank=True)
     name = models.CharField(max_length=500)
     description = models.TextField(null=True, blank=True)
+    # No index of their own: the (audience, is_deleted) and (account, is_deleted)
+    # indexes below lead with them, and every index is a write per synced segment.
     audience = models.ForeignKey(
         Audience,
         null=True,
+        db_index=False,
         db_constraint=False,
         on_delete=models.DO_NOTHING,
         related_name="segments",
@@ -173,6 +176,7 @@ class Segment(models.Model):
     account = models.ForeignKey(
         Account,
         null=True,
+        db_index=False,
         db_constraint=False,
         on_delete=models.DO_NOTHING,
         related_name="segments",
@@ -285,8 +289,13 @@ COUNT_FIELDS = tuple(COUNT_NAMES)
 class SegmentCountSnapshot(models.Model):
     """A segment's pipeline counts, recorded whenever a sync sees them change."""
 
+    # Indexed by (segment, taken_at) below, which leads with it.
     segment = models.ForeignKey(
-        Segment, db_constraint=False, on_delete=models.DO_NOTHING, related_name="snapshots"
+        Segment,
+        db_index=False,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="snapshots",
     )
     taken_at = models.DateTimeField(default=timezone.now)
     total_log_count = models.BigIntegerField()

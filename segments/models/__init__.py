@@ -27,7 +27,7 @@ from segments.models.mirror import (
 )
 from segments.models.policies import ExpiryPolicy, ExpiryPolicyEdit, PolicyRun, PolicyRunItem
 from segments.models.saved_views import SavedView, ViewPreference
-from segments.models.sync import SyncState
+from segments.models.sync import DeferredIndex, SyncState
 from segments.models.team import Assignment, Note, Review
 from segments.models.tokens import SubmissionToken
 
@@ -44,6 +44,7 @@ __all__ = [
     "BulkItem",
     "BulkRun",
     "Condition",
+    "DeferredIndex",
     "ExpiryPolicy",
     "ExpiryPolicyEdit",
     "Lease",

@@ -36,3 +36,17 @@ class SyncState(models.Model):
         if self.last_success_at is None:
             return False
         return self.last_error_at is None or self.last_error_at < self.last_success_at
+
+
+class DeferredIndex(models.Model):
+    """An index (or SQLite trigger) of the segment mirror dropped while a sync loads
+    an empty mirror, with the statement that makes it again. Kept in the database
+    so that, if the loading process dies, the next sync makes it
+    (``services.mirror_indexes``)."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    definition = models.TextField()
+    deferred_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -37,6 +37,7 @@ from segments.remote import (
     RemoteError,
     Unavailable,
 )
+from segments.services.mirror_indexes import deferred_indexes, deferred_indexes_restore
 from segments.services.mirror_store import (
     audience_segments_replace,
     audiences_segments_replace,
@@ -52,7 +53,9 @@ from segments.services.sync_state import (
 
 CATALOGUE_PAGE_SIZE = 100
 # Audiences fetched ahead of the writes, by how many threads, and segments per write.
-FETCH_AHEAD = 8
+# More audiences ahead than one write holds, so that fetching goes on while a batch
+# is written (8 ahead left the fetch waiting for each PostgreSQL batch, bench/).
+FETCH_AHEAD = 64
 FETCH_THREADS = 3
 FETCH_ROUNDS, FETCH_ROUND_PAUSE = 3, 0.2
 WRITE_BATCH = 2000
@@ -247,16 +250,17 @@ def segments_sync(
 
     done = 0
     try:
-        for done, fetched in enumerate(_fetch_ahead(client, audience_ids), start=1):
-            batch.append(fetched)
-            if sum(len(records) for _, records in batch) >= WRITE_BATCH:
-                flush(done)
-            progress("segments", done, len(audience_ids))
+        with deferred_indexes(audiences=len(audience_ids) if full else 0):
+            for done, fetched in enumerate(_fetch_ahead(client, audience_ids), start=1):
+                batch.append(fetched)
+                if sum(len(records) for _, records in batch) >= WRITE_BATCH:
+                    flush(done)
+                progress("segments", done, len(audience_ids))
+            flush(done)
     except RemoteError as exc:
         flush(done)  # the audiences fetched whole before the failure are kept
         stage_failed(source, exc)
         raise
-    flush(done)
     if full:
         report.segments_retired += (
             Segment.objects.filter(is_deleted=False)
@@ -269,6 +273,7 @@ def segments_sync(
 def sync_run(*, full: bool = False, progress: Progress = _quiet) -> SyncReport:
     """One sync of the whole platform. Errors are recorded and reported, not raised."""
     report = SyncReport(full=full)
+    deferred_indexes_restore()  # a sync that died while loading an empty mirror
     with remote.segment_api() as segment_client, remote.list_api() as list_client:
         try:
             report.accounts = accounts_sync(client=segment_client)

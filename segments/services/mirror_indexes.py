@@ -1,0 +1,126 @@
+"""The segment mirror's secondary indexes, set aside while a sync loads an empty mirror.
+
+A first sync writes every segment. Kept up row by row, the table's dozen
+indexes and the name search's text index cost SQLite about 95 µs and
+PostgreSQL about 45 µs per segment, more than the 35 µs of fetching it, and at
+a million segments SQLite rewrote the same scattered index pages at every
+commit (bench/, docs/performance.md). Built once from the loaded rows, each
+index is one sort.
+
+So a full sync into an empty mirror (``deferred_indexes``) reads the exact
+definitions of those indexes (and of SQLite's text-index triggers) from the
+database's catalogue, records them as ``DeferredIndex`` rows, drops them,
+loads, and makes them again. If the process dies in between, the next sync
+makes them first (``deferred_indexes_restore``). The audience index stays:
+each batch retires its audiences' missing segments through it.
+
+Trade: while the mirror loads, its queries scan rather than seek, and on
+SQLite name searches find nothing until the text index is rebuilt at the end;
+the mirror was empty before, so nothing that was there is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from django.db import connection, transaction
+
+from segments.models import DeferredIndex, Segment
+from segments.search import FTS_TABLE
+
+# Below this many audiences (about 50 segments each) row-by-row upkeep is as fast.
+MIN_AUDIENCES = 50
+KEPT_LEADING_COLUMNS = {"audience_id"}
+
+
+def _segment_table() -> str:
+    return Segment._meta.db_table
+
+
+def _sqlite_definitions(cursor) -> dict[str, str]:
+    """SQLite: the table's own indexes (not the primary key's automatic one) and
+    its triggers, by name, as ``sqlite_master`` holds their statements."""
+    cursor.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s "
+        "AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+        [_segment_table()],
+    )
+    rows = cursor.fetchall()
+    constraints = connection.introspection.get_constraints(cursor, _segment_table())
+    return {
+        name: sql
+        for kind, name, sql in rows
+        if kind == "trigger" or not _kept(constraints.get(name, {}).get("columns"))
+    }
+
+
+def _postgres_definitions(cursor) -> dict[str, str]:
+    """PostgreSQL: the table's indexes that back no constraint, by name."""
+    cursor.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid), "
+        "(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = i.indrelid "
+        " AND a.attnum = i.indkey[0]) "
+        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+        [_segment_table()],
+    )
+    return {name: sql for name, sql, leading in cursor.fetchall() if not _kept([leading])}
+
+
+def _kept(columns: list | None) -> bool:
+    return bool(columns) and columns[0] in KEPT_LEADING_COLUMNS
+
+
+def _is_trigger(definition: str) -> bool:
+    return definition.lstrip().upper().startswith("CREATE TRIGGER")
+
+
+def _drop_statement(name: str, definition: str) -> str:
+    kind = "TRIGGER" if _is_trigger(definition) else "INDEX"
+    return f"DROP {kind} IF EXISTS {connection.ops.quote_name(name)}"
+
+
+def deferred_indexes_restore() -> list[str]:
+    """Make every index a sync set aside (a sync that died while loading), then
+    rebuild SQLite's text index if its triggers were among them. Returns the names."""
+    with transaction.atomic():
+        deferred = list(DeferredIndex.objects.select_for_update().order_by("name"))
+        if not deferred:
+            return []
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The sorts of an index build; this transaction's setting only.
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for index in deferred:
+                cursor.execute(index.definition)
+            if any(_is_trigger(index.definition) for index in deferred):
+                cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608
+        DeferredIndex.objects.filter(name__in=[index.name for index in deferred]).delete()
+    return [index.name for index in deferred]
+
+
+@contextlib.contextmanager
+def deferred_indexes(*, audiences: int) -> Iterator[bool]:
+    """Around a full sync's segment writes: when the mirror has no segment and the
+    catalogue lists at least ``MIN_AUDIENCES``, drop the secondary indexes and make
+    them again afterwards, whatever happened in between. Yields whether it did."""
+    if audiences < MIN_AUDIENCES or Segment.objects.exists():
+        yield False
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            definitions = _postgres_definitions(cursor)
+        else:
+            definitions = _sqlite_definitions(cursor)
+        DeferredIndex.objects.bulk_create(
+            [DeferredIndex(name=name, definition=sql) for name, sql in definitions.items()],
+            ignore_conflicts=True,
+        )
+        for name, sql in definitions.items():
+            cursor.execute(_drop_statement(name, sql))
+    try:
+        yield True
+    finally:
+        deferred_indexes_restore()

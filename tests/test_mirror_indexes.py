@@ -1,0 +1,124 @@
+"""A full sync into an empty mirror sets the segment indexes aside and makes them
+again (``services.mirror_indexes``), also after a failure or a dead process."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from segments.models import DeferredIndex, Segment
+from segments.selectors import segment_list
+from segments.services import mirror_indexes
+from segments.services.sync import sync_run
+
+pytestmark = pytest.mark.django_db
+
+
+def catalogue() -> dict[str, tuple]:
+    """The segment table's indexes (name → columns, as Django's introspection
+    reads them) and, on SQLite, its triggers."""
+    table = Segment._meta.db_table
+    with connection.cursor() as cursor:
+        found = {
+            name: tuple(info["columns"] or ())
+            for name, info in connection.introspection.get_constraints(cursor, table).items()
+            if info["index"] or info["primary_key"]
+        }
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table]
+            )
+            found.update({name: ("trigger",) for (name,) in cursor.fetchall()})
+    return found
+
+
+@pytest.fixture
+def bulk_threshold(monkeypatch):
+    """The sandbox of the tests has 8 audiences: let so few count as a big load."""
+    monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 1)
+
+
+def name_fragment() -> str:
+    name = Segment.objects.visible().order_by("segment_id")[3].name
+    return max(name.split(), key=len)
+
+
+def test_the_load_of_an_empty_mirror_goes_without_indexes_and_ends_with_all(
+    db, remote_settings, fresh_sandbox, bulk_threshold
+):
+    before = catalogue()
+    during: list[dict] = []
+
+    def look(stage, done, total):
+        if stage == "segments" and done == 2 and not during:
+            during.append(catalogue())
+
+    report = sync_run(full=True, progress=look)
+
+    assert report.ok, report.errors
+    kept = {
+        name
+        for name, columns in before.items()
+        if columns[:1] in {("segment_id",), ("audience_id",)}
+    }
+    assert set(during[0]) == kept, "only the key and the audience index stay while loading"
+    assert catalogue() == before
+    assert not DeferredIndex.objects.exists()
+    fragment = name_fragment()
+    matches = {
+        s.segment_id for s in Segment.objects.visible() if fragment.lower() in s.name.lower()
+    }
+    assert (
+        set(segment_list(filters={"q": fragment}).values_list("segment_id", flat=True)) == matches
+    )
+
+
+def test_a_full_sync_of_a_mirror_with_segments_keeps_its_indexes(synced, bulk_threshold):
+    before = catalogue()
+    during: list[dict] = []
+
+    def look(stage, done, total):
+        if stage == "segments" and done == 2 and not during:
+            during.append(catalogue())
+
+    assert sync_run(full=True, progress=look).ok
+    assert during == [before]
+
+
+def test_a_load_that_fails_half_way_still_ends_with_every_index(
+    db, remote_settings, fresh_sandbox, bulk_threshold
+):
+    before = catalogue()
+
+    def fail_after_three(stage, done, total):
+        if stage == "segments" and done == 3:
+            fresh_sandbox.faults.set("segments_of_audience", status=503, kind="html")
+
+    report = sync_run(full=True, progress=fail_after_three)
+
+    assert not report.ok
+    assert Segment.objects.exists()
+    assert catalogue() == before
+    assert not DeferredIndex.objects.exists()
+
+
+def test_indexes_left_aside_by_a_dead_process_are_made_by_the_next_sync(
+    db, remote_settings, fresh_sandbox, bulk_threshold
+):
+    before = catalogue()
+    # What a process killed while loading leaves: the indexes dropped, their
+    # definitions recorded (the context is entered and never left; kept
+    # referenced, or its generator's clean-up would run).
+    loading = mirror_indexes.deferred_indexes(audiences=8)
+    loading.__enter__()
+    assert len(catalogue()) < len(before)
+    assert DeferredIndex.objects.count() == len(before) - len(catalogue())
+
+    assert sync_run(full=False).ok
+
+    assert catalogue() == before
+    assert not DeferredIndex.objects.exists()
+    fragment = name_fragment()
+    assert segment_list(filters={"q": fragment}).exists()
+    loading.__exit__(None, None, None)  # now, while the database is there: nothing left to make
+    assert catalogue() == before

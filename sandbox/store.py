@@ -407,6 +407,14 @@ class Store:
             self._bump_audience(audience_id)
             return render_segment(segment)
 
+    def rename_audience(self, audience_id: int, name: str) -> None:
+        """Rename an audience as another tool would (its last_updated_time moves)."""
+        with self._lock:
+            if audience_id not in self._audiences:
+                raise Invalid(f"Audience {audience_id} not found")
+            self._audiences[audience_id]["name"] = name
+            self._bump_audience(audience_id)
+
     # List & Segment API
 
     def list_audiences(self, body: object) -> dict:

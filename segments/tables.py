@@ -58,7 +58,7 @@ class SegmentTable(DeskTable):
     name = tables.Column(attrs={"td": {"class": "name"}})
     audience = tables.Column(
         accessor="audience__name",
-        order_by=("audience__name",),
+        order_by=("audience_name",),  # the sync's copy of it, which is indexed
         verbose_name="Audience",
         attrs={"td": {"class": "wrap"}},
     )

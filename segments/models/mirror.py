@@ -181,6 +181,10 @@ class Segment(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="segments",
     )
+    # The audience's name, copied by the sync (``services.mirror_store``), so that
+    # the table's sort by audience walks an index instead of joining and sorting
+    # every visible segment (74 ms at 100,000 on PostgreSQL, bench/).
+    audience_name = models.CharField(max_length=500, blank=True, db_default="")
     platform_id = models.IntegerField()
     auto_extend = models.BooleanField(
         verbose_name="auto-extend", help_text="The platform extends the end date by itself."
@@ -244,6 +248,7 @@ class Segment(models.Model):
             models.Index(Lower("segment_ref_id"), name="segment_ref_id_lower"),
             models.Index(fields=["is_deleted", "country", "end_date"]),
             models.Index(fields=["is_deleted", "has_problems", "end_date"]),
+            models.Index(fields=["is_deleted", "audience_name", "segment_id"]),
             models.Index(fields=["audience", "is_deleted"]),
             models.Index(fields=["account", "is_deleted"]),
         ]

@@ -38,8 +38,9 @@ def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Seg
     with transaction.atomic():
         previous = previous_counts([record.segment_id]).get(record.segment_id)
         adapt = _datetime_adapter()
+        names = _audience_names([record.audience_id])
         with connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(), _segment_values(record, adapt(now), adapt))
+            cursor.execute(_upsert_sql(), _segment_values(record, adapt(now), adapt, names))
             if previous != _counts(record):
                 cursor.execute(_snapshot_sql(), _snapshot_values(record, adapt(now)))
     return Segment.objects.select_related("audience", "account").get(segment_id=record.segment_id)
@@ -71,10 +72,11 @@ def audiences_segments_replace(
     audience_ids = [audience_id for audience_id, _ in batch]
     records = [record for _, batch_records in batch for record in batch_records]
     with transaction.atomic():
+        names = _audience_names({record.audience_id for record in records})
         if connection.vendor == "postgresql":
-            snapshots = _copy_segments(records, now) if records else 0
+            snapshots = _copy_segments(records, now, names) if records else 0
         else:
-            snapshots = _upsert_segments(records, now)
+            snapshots = _upsert_segments(records, now, names)
         retired = Segment.objects.filter(
             audience_id__in=audience_ids, is_deleted=False, synced_at__lt=now
         ).update(is_deleted=True, deleted_at=now)
@@ -84,7 +86,13 @@ def audiences_segments_replace(
     return len(records), retired, snapshots
 
 
-def _upsert_segments(records: list[remote.Segment], now: datetime) -> int:
+def _audience_names(audience_ids) -> dict[int, str]:
+    """The names the segments copy. A renamed audience is always in the batch too:
+    the catalogue marks every audience it lists for a segment fetch."""
+    return dict(Audience.objects.filter(id__in=list(audience_ids)).values_list("id", "name"))
+
+
+def _upsert_segments(records: list[remote.Segment], now: datetime, names: dict[int, str]) -> int:
     """One ``executemany`` upsert, then the snapshots of the counts that changed."""
     previous = previous_counts([r.segment_id for r in records])
     changed = [r for r in records if previous.get(r.segment_id) != _counts(r)]
@@ -93,14 +101,14 @@ def _upsert_segments(records: list[remote.Segment], now: datetime) -> int:
     with connection.cursor() as cursor:
         if records:
             cursor.executemany(
-                _upsert_sql(), [_segment_values(r, synced_at, adapt) for r in records]
+                _upsert_sql(), [_segment_values(r, synced_at, adapt, names) for r in records]
             )
         if changed:
             cursor.executemany(_snapshot_sql(), [_snapshot_values(r, synced_at) for r in changed])
     return len(changed)
 
 
-def _copy_segments(records: list[remote.Segment], now: datetime) -> int:
+def _copy_segments(records: list[remote.Segment], now: datetime, names: dict[int, str]) -> int:
     """PostgreSQL: the batch through ``COPY`` (psycopg adapts the values itself)."""
     with connection.cursor() as cursor:
         return staged_upsert(
@@ -109,7 +117,7 @@ def _copy_segments(records: list[remote.Segment], now: datetime) -> int:
             snapshot_table=SegmentCountSnapshot._meta.db_table,
             columns=_columns(),
             count_columns=COUNT_FIELDS,
-            rows=(_segment_values(r, now, _unchanged) for r in records),
+            rows=(_segment_values(r, now, _unchanged, names) for r in records),
             now=now,
         )
 
@@ -148,7 +156,8 @@ def _sqlite_datetime(value: datetime) -> str:
 def _columns() -> list[str]:
     """The segment table's columns in ``_segment_values`` order."""
     fields = {f.attname: f.column for f in Segment._meta.concrete_fields}
-    return [fields[c] for c in (*SEGMENT_COLUMNS, "synced_at", "is_deleted", "deleted_at")]
+    extra = ("synced_at", "is_deleted", "deleted_at", "audience_name")
+    return [fields[c] for c in (*SEGMENT_COLUMNS, *extra)]
 
 
 def _upsert_sql() -> str:
@@ -172,13 +181,14 @@ def _snapshot_sql() -> str:
     )
 
 
-def _segment_values(record: remote.Segment, synced_at: object, adapt) -> list:
-    """The upsert's parameters; ``synced_at`` comes already adapted."""
+def _segment_values(record: remote.Segment, synced_at: object, adapt, names: dict) -> list:
+    """The upsert's parameters; ``synced_at`` comes already adapted, ``names`` are
+    the audiences' names by id."""
     values = list(_record_values(record))
     for i in _DATETIME_POSITIONS:
         if values[i] is not None:
             values[i] = adapt(values[i])
-    values += (synced_at, False, None)
+    values += (synced_at, False, None, names.get(record.audience_id, ""))
     return values
 
 

@@ -35,7 +35,7 @@ SEGMENT_EXPORT_COLUMNS = (
     ("user_name", "user_name"),
     ("created_utc", "created"),
     ("updated_utc", "updated"),
-    ("synced_at_utc", "synced_at"),
+    ("synced_at_utc", "confirmed_at"),
 )
 
 

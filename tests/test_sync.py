@@ -124,3 +124,21 @@ def test_a_failed_sync_reports_what_it_wrote(db, remote_settings, fresh_sandbox)
     assert written > 0
     assert report.segments_written == written
     assert report.audiences_seen == Audience.objects.count()
+
+
+def test_a_full_sync_of_an_unchanged_platform_rewrites_no_segment(synced):
+    written_before = dict(Segment.objects.values_list("segment_id", "synced_at"))
+    changed = Segment.objects.visible().order_by("segment_id").first()
+    synced.store.touch_segment(changed.segment_id, totalLogCount=changed.total_log_count + 7)
+
+    report = sync_run(full=True)
+
+    assert report.ok
+    written_after = dict(Segment.objects.values_list("segment_id", "synced_at"))
+    rewritten = {sid for sid, at in written_after.items() if at != written_before[sid]}
+    assert rewritten == {changed.segment_id}
+    # Each segment still reads as confirmed by this sync, through its audience's fetch.
+    state = SyncState.objects.get(source=SyncState.Source.SEGMENTS)
+    unchanged = Segment.objects.select_related("audience").exclude(segment_id=changed.segment_id)
+    assert all(s.confirmed_at >= state.last_attempt_at for s in unchanged[:50])
+    assert SegmentCountSnapshot.objects.filter(segment_id=changed.segment_id).count() == 2

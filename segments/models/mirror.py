@@ -7,6 +7,9 @@ column anywhere.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.query import ModelIterable
@@ -210,6 +213,8 @@ class Segment(models.Model):
     created = models.DateTimeField()
     updated = models.DateTimeField()
 
+    # When this row was last written from the platform's answer (a sync skips a
+    # segment whose values did not change: see ``confirmed_at``).
     synced_at = models.DateTimeField(default=timezone.now)
     is_deleted = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -264,6 +269,17 @@ class Segment(models.Model):
         ("no data", "total_no_data_count"),
         ("uploaded", "total_upload_count"),
     )
+
+    @property
+    def confirmed_at(self) -> datetime | None:
+        """When the platform last confirmed this segment as the mirror has it: its
+        row's last write, or its audience's last fetch if later (an unchanged
+        segment is not written again)."""
+        try:
+            fetched = self.audience.segments_synced_at if self.audience_id else None
+        except ObjectDoesNotExist:  # the audience is not (or no longer) in the mirror
+            fetched = None
+        return max(filter(None, (self.synced_at, fetched)), default=None)
 
     @property
     def pipeline(self) -> list[tuple[str, int | None]]:

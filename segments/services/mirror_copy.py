@@ -25,10 +25,12 @@ def staged_upsert(
     count_columns: Sequence[str],
     rows: Iterable[Sequence],
     now: datetime,
+    changed: str,
 ) -> int:
     """Upsert ``rows`` (values in ``columns`` order, ``segment_id`` among them) into
-    ``table`` and snapshot the counts of every row that is new or whose counts
-    changed. Returns the number of snapshots. Runs in the caller's transaction."""
+    ``table``, updating a stored row only where ``changed`` (SQL) holds, and
+    snapshot the counts of every row that is new or whose counts changed.
+    Returns the number of snapshots. Runs in the caller's transaction."""
     quote = cursor.db.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     cursor.execute(
@@ -61,7 +63,7 @@ def staged_upsert(
     updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != "segment_id")
     cursor.execute(
         f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {STAGING} "  # noqa: S608
-        f"ON CONFLICT (segment_id) DO UPDATE SET {updates}"
+        f"ON CONFLICT (segment_id) DO UPDATE SET {updates} WHERE {changed}"
     )
     cursor.execute(f"DROP TABLE {STAGING}")
     return snapshots

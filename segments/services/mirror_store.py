@@ -40,7 +40,10 @@ def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Seg
         adapt = _datetime_adapter()
         names = _audience_names([record.audience_id])
         with connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(), _segment_values(record, adapt(now), adapt, names))
+            # Written even when unchanged: the operator asked, and "synced" must move.
+            cursor.execute(
+                _upsert_sql(only_changed=False), _segment_values(record, adapt(now), adapt, names)
+            )
             if previous != _counts(record):
                 cursor.execute(_snapshot_sql(), _snapshot_values(record, adapt(now)))
     return Segment.objects.select_related("audience", "account").get(segment_id=record.segment_id)
@@ -66,7 +69,10 @@ def audiences_segments_replace(
     """Make the mirror's segments of each audience in ``batch`` equal to its records,
     all in one transaction (so each audience is replaced whole or not at all).
 
-    Returns (written, retired, snapshots).
+    A segment whose values are all as stored is not written again (its row,
+    indexes and ``synced_at`` stay as they were: ``Segment.confirmed_at`` reads the
+    audience's fetch time), so a sync of an unchanged platform reads more than it
+    writes. Returns (records, retired, snapshots).
     """
     now = now or timezone.now()
     audience_ids = [audience_id for audience_id, _ in batch]
@@ -77,13 +83,23 @@ def audiences_segments_replace(
             snapshots = _copy_segments(records, now, names) if records else 0
         else:
             snapshots = _upsert_segments(records, now, names)
-        retired = Segment.objects.filter(
-            audience_id__in=audience_ids, is_deleted=False, synced_at__lt=now
-        ).update(is_deleted=True, deleted_at=now)
+        retired = _retire_missing(audience_ids, {record.segment_id for record in records}, now)
         Audience.objects.filter(id__in=audience_ids).update(
             segments_synced_at=now, segments_dirty=False
         )
     return len(records), retired, snapshots
+
+
+def _retire_missing(audience_ids: list[int], present: set[int], now: datetime) -> int:
+    """Hide the segments these audiences no longer have on the platform."""
+    stored = Segment.objects.filter(audience_id__in=audience_ids, is_deleted=False)
+    gone = sorted(set(stored.values_list("segment_id", flat=True)) - present)
+    return sum(
+        Segment.objects.filter(segment_id__in=gone[start : start + 900]).update(
+            is_deleted=True, deleted_at=now
+        )
+        for start in range(0, len(gone), 900)
+    )
 
 
 def _audience_names(audience_ids) -> dict[int, str]:
@@ -101,7 +117,8 @@ def _upsert_segments(records: list[remote.Segment], now: datetime, names: dict[i
     with connection.cursor() as cursor:
         if records:
             cursor.executemany(
-                _upsert_sql(), [_segment_values(r, synced_at, adapt, names) for r in records]
+                _upsert_sql(only_changed=True),
+                [_segment_values(r, synced_at, adapt, names) for r in records],
             )
         if changed:
             cursor.executemany(_snapshot_sql(), [_snapshot_values(r, synced_at) for r in changed])
@@ -119,6 +136,9 @@ def _copy_segments(records: list[remote.Segment], now: datetime, names: dict[int
             count_columns=COUNT_FIELDS,
             rows=(_segment_values(r, now, _unchanged, names) for r in records),
             now=now,
+            changed=changed_condition(
+                connection.ops.quote_name(Segment._meta.db_table), _columns()
+            ),
         )
 
 
@@ -160,16 +180,31 @@ def _columns() -> list[str]:
     return [fields[c] for c in (*SEGMENT_COLUMNS, *extra)]
 
 
-def _upsert_sql() -> str:
+def _upsert_sql(*, only_changed: bool) -> str:
     columns = _columns()
     quote = connection.ops.quote_name
+    table = quote(Segment._meta.db_table)
     names = ", ".join(quote(c) for c in columns)
     updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != "segment_id")
-    return (
-        f"INSERT INTO {quote(Segment._meta.db_table)} ({names}) "  # noqa: S608 - names from the model
+    sql = (
+        f"INSERT INTO {table} ({names}) "  # noqa: S608 - names from the model
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({quote('segment_id')}) DO UPDATE SET {updates}"
     )
+    if only_changed:
+        sql += " WHERE " + changed_condition(table, columns)
+    return sql
+
+
+def changed_condition(table: str, columns) -> str:
+    """SQL true when the upserted row differs from the stored one (nulls compared
+    as values), ``synced_at`` aside: an upsert's ``DO UPDATE ... WHERE``."""
+    quote = connection.ops.quote_name
+    compared = [quote(c) for c in columns if c not in ("segment_id", "synced_at")]
+    stored = ", ".join(f"{table}.{c}" for c in compared)
+    new = ", ".join(f"EXCLUDED.{c}" for c in compared)
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    return f"({stored}) {differs} ({new})"
 
 
 def _snapshot_sql() -> str:

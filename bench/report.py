@@ -21,6 +21,7 @@ TARGET_RSS_MB = 300.0
 def figures(
     *,
     sync: dict,
+    resync: dict,
     incremental: dict,
     raw: dict,
     partial: list[float],
@@ -37,6 +38,8 @@ def figures(
         "sync peak RSS": (sync["rss_peak_mb"], "MB", 1),
         "raw fetch time": (raw["seconds"], "s", 1),
         "sync / raw fetch": (sync["seconds"] / raw["seconds"], "", 2),
+        "full re-sync, nothing changed": (resync["seconds"], "s", 1),
+        "full re-sync / raw fetch": (resync["seconds"] / raw["seconds"], "", 2),
         "incremental sync time": (incremental["seconds"], "s", 2),
         "incremental sync CPU time (bench process)": (incremental["cpu_seconds"], "s", 2),
         "incremental / full sync": (incremental["seconds"] / sync["seconds"], "", 3),

@@ -3,8 +3,9 @@
     python -m bench [--db sqlite|postgres] [--size 100000] [--repeats 5] [--keep]
 
 Steps: a fresh database (``bench.database``), a sandbox subprocess, a raw fetch
-of what the sync fetches, a full sync (peak RSS sampled), an incremental sync
-after 1% of the audiences changed on the remote, the segments table's HTMX
+of what the sync fetches, a full sync (peak RSS sampled), a second full sync
+with nothing changed (the scheduled steady state), an incremental sync after 1%
+of the audiences changed on the remote, the segments table's HTMX
 partial and the Segment admin changelist for the same filters, the exact count
 of each filter, and the bulk extend through the worker when ``bench/bulk_worker.py``
 exists. Figures go to stdout and ``bench/results/<db>-<size>.json``; progress to
@@ -147,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sync['seconds']:.1f} s; RSS {sync['rss_baseline_mb']:.0f} → "
                 f"{sync['rss_peak_mb']:.0f} MB"
             )
+            say("full sync again, nothing changed on the remote …")
+            resync = run_sync(full=True)
+            say(f"full re-sync: {resync['seconds']:.1f} s")
             changed = change_audiences(control_url=box.control_url)
             incremental = run_sync(full=False)
             incremental["audiences_changed"] = changed
@@ -173,7 +177,13 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     fig = report.figures(
-        sync=sync, incremental=incremental, raw=raw, partial=partial, admin=admin, counts=counts
+        sync=sync,
+        resync=resync,
+        incremental=incremental,
+        raw=raw,
+        partial=partial,
+        admin=admin,
+        counts=counts,
     )
     fig.update(bulk)
     checks = report.targets(fig)
@@ -202,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             "admin p50": percentile(admin_cpu, 50),
         },
         sync=sync,
+        resync=resync,
         incremental_sync=incremental,
         raw_fetch=raw,
         partial=partial_details,

@@ -59,3 +59,17 @@ def test_the_index_follows_renames_by_a_sync(synced):
     assert sync_run().ok
     assert found("quokka") == {segment.segment_id}
     assert segment.segment_id not in found(segment.name)
+
+
+def test_a_common_word_finds_the_same_as_a_rare_one_would(synced, monkeypatch):
+    """Past ``FTS_COMMON`` matches SQLite scans the names instead of the id set."""
+    from segments import search
+
+    name = Segment.objects.visible().order_by("segment_id")[7].name
+    word = max(name.split(), key=len)
+    expected = by_name(word)
+    assert len(expected) > 2
+    monkeypatch.setattr(search, "FTS_COMMON", 2)
+    assert found(word) == expected
+    monkeypatch.setattr(search, "FTS_COMMON", len(expected))
+    assert found(word) == expected

@@ -41,6 +41,8 @@ class EstimatingPaginator(Paginator):
         if capped <= limit:
             return capped
         self.estimated = True
+        # The page's keys may then be read along the sort's index (models.sort_walk).
+        queryset.matches_many = True
         if connections[queryset.db].vendor == "postgresql":
             # The planner may guess below what was already seen.
             return max(_planner_estimate(queryset), limit + 1)

@@ -82,9 +82,12 @@ def _drop_statement(name: str, definition: str) -> str:
     return f"DROP {kind} IF EXISTS {connection.ops.quote_name(name)}"
 
 
-def deferred_indexes_restore() -> list[str]:
+def deferred_indexes_restore(*, analyze: bool = True) -> list[str]:
     """Make every index a sync set aside (a sync that died while loading), then
-    rebuild SQLite's text index if its triggers were among them. Returns the names."""
+    rebuild SQLite's text index if its triggers were among them, and gather the
+    planner's statistics of the table unless the caller will (dropped indexes
+    lose theirs: at 1,000,000 segments SQLite then took seconds for a key
+    lookup). Returns the names."""
     with transaction.atomic():
         deferred = list(DeferredIndex.objects.select_for_update().order_by("name"))
         if not deferred:
@@ -97,6 +100,8 @@ def deferred_indexes_restore() -> list[str]:
                 cursor.execute(index.definition)
             if any(_is_trigger(index.definition) for index in deferred):
                 cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608
+            if analyze:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(_segment_table())}")
         DeferredIndex.objects.filter(name__in=[index.name for index in deferred]).delete()
     return [index.name for index in deferred]
 
@@ -123,4 +128,4 @@ def deferred_indexes(*, audiences: int) -> Iterator[bool]:
     try:
         yield True
     finally:
-        deferred_indexes_restore()
+        deferred_indexes_restore(analyze=False)  # the sync's end gathers them for all tables

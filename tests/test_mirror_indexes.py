@@ -129,3 +129,23 @@ def test_indexes_left_aside_by_a_dead_process_are_made_by_the_next_sync(
     assert segment_list(filters={"q": fragment}).exists()
     loading.__exit__(None, None, None)  # now, while the database is there: nothing left to make
     assert catalogue() == before
+
+
+def test_a_rebuilt_index_has_the_planners_statistics(synced):
+    with connection.cursor() as cursor:
+        read = (
+            mirror_indexes._postgres_definitions
+            if connection.vendor == "postgresql"
+            else mirror_indexes._sqlite_definitions
+        )
+        name, sql = next((n, d) for n, d in read(cursor).items() if "INDEX" in d.upper()[:20])
+        # What a dead loader leaves, by hand: one index recorded and dropped.
+        DeferredIndex.objects.create(name=name, definition=sql)
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+
+        assert mirror_indexes.deferred_indexes_restore() == [name]
+
+        assert name in catalogue()
+        if connection.vendor == "sqlite":  # statistics per index are SQLite's
+            cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE idx = %s", [name])
+            assert cursor.fetchone() is not None

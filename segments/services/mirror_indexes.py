@@ -70,6 +70,14 @@ def _postgres_definitions(cursor) -> dict[str, str]:
     return {name: sql for name, sql, leading in cursor.fetchall() if not _kept([leading])}
 
 
+def index_definitions(cursor) -> dict[str, str]:
+    """What a load sets aside, by name: its ``CREATE`` statement, read from this
+    database's catalogue."""
+    if connection.vendor == "postgresql":
+        return _postgres_definitions(cursor)
+    return _sqlite_definitions(cursor)
+
+
 def _kept(columns: list | None) -> bool:
     return bool(columns) and columns[0] in KEPT_LEADING_COLUMNS
 
@@ -132,10 +140,7 @@ def deferred_indexes(*, audiences: int) -> Iterator[bool]:
         yield False
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            definitions = _postgres_definitions(cursor)
-        else:
-            definitions = _sqlite_definitions(cursor)
+        definitions = index_definitions(cursor)
         DeferredIndex.objects.bulk_create(
             [DeferredIndex(name=name, definition=sql) for name, sql in definitions.items()],
             ignore_conflicts=True,

@@ -127,18 +127,17 @@ def _upsert_segments(records: list[remote.Segment], now: datetime, names: dict[i
 
 def _copy_segments(records: list[remote.Segment], now: datetime, names: dict[int, str]) -> int:
     """PostgreSQL: the batch through ``COPY`` (psycopg adapts the values itself)."""
+    columns = _columns()
     with connection.cursor() as cursor:
         return staged_upsert(
             cursor=cursor,
             table=Segment._meta.db_table,
             snapshot_table=SegmentCountSnapshot._meta.db_table,
-            columns=_columns(),
+            columns=columns,
             count_columns=COUNT_FIELDS,
             rows=(_segment_values(r, now, _unchanged, names) for r in records),
             now=now,
-            changed=changed_condition(
-                connection.ops.quote_name(Segment._meta.db_table), _columns()
-            ),
+            changed=changed_condition(connection.ops.quote_name(Segment._meta.db_table), columns),
         )
 
 

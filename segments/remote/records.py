@@ -221,17 +221,30 @@ def _datetime_or_mismatch(value: str) -> datetime:
 
 
 def _compile_fast_parse(cls):
-    """Build ``cls``'s parser for well-formed payloads: one function, each field's
-    check inlined and its value set straight into the record's slot (a frozen
-    dataclass's ``__init__`` costs a ``object.__setattr__`` call per field: half
-    of a segment's parse, bench/)."""
+    """Build ``cls``'s parser for well-formed payloads (dicts) and keep it on the class."""
+    fast = compile_filler(
+        cls,
+        arg="payload",
+        prologue=["get = payload.get"],
+        read=lambda f: f"get({f.metadata['key']!r})",
+    )
+    setattr(cls, "_fast_parse", staticmethod(fast))  # noqa: B010 - slots classes: set on the class
+    return fast
+
+
+def compile_filler(cls, *, arg: str, read, prologue=()):
+    """One function of ``arg`` that makes a ``cls`` record: each field's value read
+    by the expression ``read(field)``, checked inline (``_Mismatch`` if doubtful)
+    and set straight into the record's slot (a frozen dataclass's ``__init__``
+    costs an ``object.__setattr__`` call per field: half of a segment's parse,
+    bench/)."""
     fields = dataclasses.fields(cls)
     namespace = {"new": object.__new__, "cls": cls, "_Mismatch": _Mismatch}
     namespace["_datetime_or_mismatch"] = _datetime_or_mismatch
-    lines = ["def fast_parse(payload):", "    get = payload.get", "    record = new(cls)"]
+    lines = [f"def fill({arg}):", *(f"    {line}" for line in prologue), "    record = new(cls)"]
     for i, f in enumerate(fields):
         namespace[f"set{i}"] = cls.__dict__[f.name].__set__
-        lines.append(f"    v = get({f.metadata['key']!r})")
+        lines.append(f"    v = {read(f)}")
         checks = _FAST_CHECKS[f.metadata["kind"]]
         if checks and f.metadata["nullable"]:
             lines += ["    if v is not None:", *(f"        {c}" for c in checks)]
@@ -240,9 +253,7 @@ def _compile_fast_parse(cls):
         lines.append(f"    set{i}(record, v)")
     lines.append("    return record")
     exec("\n".join(lines), namespace)  # noqa: S102 - source built from our own field specs
-    fast = namespace["fast_parse"]
-    setattr(cls, "_fast_parse", staticmethod(fast))  # noqa: B010 - slots classes: set on the class
-    return fast
+    return namespace["fill"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

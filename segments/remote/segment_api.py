@@ -8,12 +8,16 @@ import threading
 from datetime import datetime
 from typing import Any
 
+import requests
+
 from segments.remote.errors import AuthError, BadResponse
+from segments.remote.fast_decode import data_list
 from segments.remote.records import Account, Audience, Segment, format_datetime
 from segments.remote.transport import (
     TransportConfig,
     build_session,
     error_for,
+    is_utf8,
     json_body,
     request_id_of,
     send,
@@ -106,6 +110,10 @@ class SegmentApiClient:
 
     def _call(self, name: str, *, json: Any = None, **path_args: Any) -> Any:
         """Call an endpoint and return its ``data``; log in first, and again once on 401."""
+        return self._data(self._send(name, json=json, **path_args), name=name)
+
+    def _send(self, name: str, *, json: Any = None, **path_args: Any) -> requests.Response:
+        """Call an endpoint; its answer if 2xx, else the error for it."""
         method, template = ENDPOINTS[name]
         url = self.base_url + template.format(**path_args)
         for attempt in (1, 2):
@@ -132,6 +140,11 @@ class SegmentApiClient:
             break
         if not 200 <= response.status_code < 300:
             raise error_for(response, operation=name)
+        return response
+
+    @staticmethod
+    def _data(response: requests.Response, *, name: str) -> Any:
+        """The answer's ``data`` envelope, or ``BadResponse``."""
         body = json_body(response, operation=name)
         if not isinstance(body, dict) or "data" not in body:
             raise BadResponse(
@@ -153,8 +166,12 @@ class SegmentApiClient:
     # --- operations -------------------------------------------------------
 
     def segments_of_audience(self, *, audience_id: int) -> list[Segment]:
-        data = self._call("segments_of_audience", audience_id=int(audience_id))
-        return self._parse(Segment.parse_list, data, name="segments_of_audience")
+        name = "segments_of_audience"
+        response = self._send(name, audience_id=int(audience_id))
+        # A sync reads every segment through here: the fast decoder first.
+        if is_utf8(response) and (records := data_list(Segment, response.content)) is not None:
+            return records
+        return self._parse(Segment.parse_list, self._data(response, name=name), name=name)
 
     def segment(self, *, segment_id: int) -> Segment:
         data = self._call("segment", segment_id=int(segment_id))

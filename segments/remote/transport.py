@@ -151,6 +151,12 @@ def send(
     return response
 
 
+def is_utf8(response: requests.Response) -> bool:
+    """Whether the body is read as UTF-8 (``requests`` takes a JSON body without
+    a charset as UTF-8, and a declared charset as declared)."""
+    return (response.encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8")
+
+
 def json_body(response: requests.Response, *, operation: str) -> Any:
     try:
         return response.json()

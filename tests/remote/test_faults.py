@@ -199,3 +199,27 @@ def test_every_third_call_failing_does_not_stop_a_client(sandbox, segment_id):
         for _ in range(10):
             assert client.segment(segment_id=segment_id).segment_id == segment_id
     assert sandbox.requests.count("login") == 1
+
+
+@pytest.fixture
+def audience_id(logged_in, segment_id):
+    return logged_in.segment(segment_id=segment_id).audience_id
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ({"kind": "malformed"}, "not valid JSON"),
+        ({"kind": "bad_shape"}, "required field 'segmentId' is missing"),
+        ({"kind": "empty", "status": 200}, "not valid JSON"),
+    ],
+)
+def test_a_bad_segment_list_is_a_bad_response_worded_as_before(
+    logged_in, sandbox, audience_id, fault, words
+):
+    """The list goes through the fast decoder first; a body it does not vouch for
+    takes the general path, which words the error."""
+    sandbox.faults.set("segments_of_audience", **fault)
+    with pytest.raises(BadResponse, match=words) as caught:
+        logged_in.segments_of_audience(audience_id=audience_id)
+    assert caught.value.operation == "segments_of_audience"

@@ -6,6 +6,9 @@ snapshots) and upserts the batch with one ``INSERT … SELECT … ON CONFLICT``.
 Row-by-row ``executemany`` spent most of a PostgreSQL sync binding parameters
 in Python (``python -m bench.profile_sync --db postgres``); the binary format
 halved the copy's own time again (1.1 s for 100,000 segments, from 2.1 s).
+
+A sync loading an empty mirror copies straight into the tables instead
+(``copy_new``): every segment is new, so there is nothing to compare or update.
 """
 
 from __future__ import annotations
@@ -37,18 +40,7 @@ def staged_upsert(
         f"CREATE TEMPORARY TABLE {STAGING} ON COMMIT DROP AS "  # noqa: S608 - names from the model
         f"SELECT {names} FROM {quote(table)} WITH NO DATA"
     )
-    # Binary COPY, typed by the staging table's own columns: psycopg's text
-    # adaptation of each value was half of the copy (bench.profile_sync).
-    cursor.execute(
-        "SELECT atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
-        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-        [STAGING],
-    )
-    types = [oid for (oid,) in cursor.fetchall()]
-    with cursor.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
+    _copy_rows(cursor, STAGING, columns, rows)
     counts = ", ".join(quote(c) for c in count_columns)
     old = ", ".join(f"t.{quote(c)}" for c in count_columns)
     new = ", ".join(f"s.{quote(c)}" for c in count_columns)
@@ -67,3 +59,50 @@ def staged_upsert(
     )
     cursor.execute(f"DROP TABLE {STAGING}")
     return snapshots
+
+
+def copy_new(
+    *,
+    cursor,
+    table: str,
+    snapshot_table: str,
+    columns: Sequence[str],
+    count_columns: Sequence[str],
+    rows: Sequence[Sequence],
+    now: datetime,
+) -> int:
+    """Insert ``rows``, none of which ``table`` holds yet, and a count snapshot of
+    each: two ``COPY`` streams. A row that is there after all fails the copy with
+    ``IntegrityError`` (the caller's savepoint decides). Returns the snapshots."""
+    quote = cursor.db.ops.quote_name
+    _copy_rows(cursor, quote(table), columns, rows)
+    positions = [columns.index(c) for c in ("segment_id", *count_columns)]
+    _copy_rows(
+        cursor,
+        quote(snapshot_table),
+        ["segment_id", "taken_at", *count_columns],
+        ((row[positions[0]], now, *(row[i] for i in positions[1:])) for row in rows),
+    )
+    return len(rows)
+
+
+def _copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Binary ``COPY`` of ``rows`` into ``columns`` of ``table`` (quoted), typed by
+    the table's own columns: psycopg's text adaptation of each value was half of
+    the copy (bench.profile_sync)."""
+    cursor.execute(
+        "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+        "AND attnum > 0 AND NOT attisdropped",
+        [table],
+    )
+    types = dict(cursor.fetchall())
+    quote = cursor.db.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    # psycopg's own cursor copies: its errors are made Django's (IntegrityError…) here.
+    with (
+        cursor.db.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types([types[c] for c in columns])
+        for row in rows:
+            copy.write_row(row)

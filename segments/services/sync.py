@@ -235,12 +235,17 @@ def segments_sync(
     stage_begin(source)
     started = timezone.now()
     audiences = Audience.objects.filter(is_deleted=False) if full else dirty_audiences()
-    audience_ids = list(audiences.order_by("id").values_list("id", flat=True))
+    # The catalogue stage has just written the names the segments copy: read once.
+    names = dict(audiences.order_by("id").values_list("id", "name"))
+    audience_ids = list(names)
     stage_progress(source, total=len(audience_ids))
     batch: list[tuple[int, list[remote.Segment]]] = []
+    loading = False
 
     def flush(done: int) -> None:
-        written, retired, snapshots = audiences_segments_replace(batch=batch)
+        written, retired, snapshots = audiences_segments_replace(
+            batch=batch, names=names, new=loading
+        )
         report.audiences_refreshed += len(batch)
         report.segments_written += written
         report.segments_retired += retired
@@ -250,7 +255,7 @@ def segments_sync(
 
     done = 0
     try:
-        with deferred_indexes(audiences=len(audience_ids) if full else 0):
+        with deferred_indexes(audiences=len(audience_ids) if full else 0) as loading:
             for done, fetched in enumerate(_fetch_ahead(client, audience_ids), start=1):
                 batch.append(fetched)
                 if sum(len(records) for _, records in batch) >= WRITE_BATCH:

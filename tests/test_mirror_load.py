@@ -1,0 +1,94 @@
+"""A sync loading an empty mirror writes new segments without comparing them
+(on PostgreSQL by ``COPY`` straight into the tables), and what it writes is what
+the comparing upsert writes, also when an operator's refresh of one segment
+lands while it loads."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from segments.models import Audience, Segment, SegmentCountSnapshot
+from segments.services import mirror_indexes, mirror_store
+from segments.services.sync import segment_refresh, sync_run
+
+pytestmark = pytest.mark.django_db
+IGNORED = {"synced_at"}  # when each row was written
+
+
+def mirror() -> dict[int, dict]:
+    fields = [f.attname for f in Segment._meta.concrete_fields if f.attname not in IGNORED]
+    return {row["segment_id"]: row for row in Segment.objects.values(*fields)}
+
+
+def snapshot_counts() -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for segment_id in SegmentCountSnapshot.objects.values_list("segment_id", flat=True):
+        counts[segment_id] = counts.get(segment_id, 0) + 1
+    return counts
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """Count the batches that went the loading way (and were not set back)."""
+    calls = {"new": 0, "fell back": 0}
+    original = mirror_store._copy_new_segments
+
+    def counted(records, now, names):
+        result = original(records, now, names)
+        calls["new" if result is not None else "fell back"] += 1
+        return result
+
+    monkeypatch.setattr(mirror_store, "_copy_new_segments", counted)
+    return calls
+
+
+def test_a_load_writes_what_the_comparing_upsert_writes(
+    db, remote_settings, fresh_sandbox, monkeypatch, copies
+):
+    monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 1)  # 8 audiences count as a load
+    assert sync_run(full=True).ok
+    loaded, loaded_snapshots = mirror(), snapshot_counts()
+    if connection.vendor == "postgresql":
+        assert copies == {"new": copies["new"], "fell back": 0}
+        assert copies["new"] > 0
+    Segment.objects.all().delete()
+    SegmentCountSnapshot.objects.all().delete()
+    Audience.objects.update(segments_dirty=True)
+
+    monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 10**9)  # no load: compare, upsert
+    assert sync_run(full=True).ok
+
+    assert loaded
+    assert mirror() == loaded
+    assert snapshot_counts() == loaded_snapshots == dict.fromkeys(loaded, 1)
+
+
+def test_a_segment_refreshed_while_the_mirror_loads_is_kept_once_and_current(
+    db, remote_settings, fresh_sandbox, monkeypatch, copies
+):
+    monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 1)
+    refreshed: list[int] = []
+
+    def refresh_a_later_segment(stage, done, total):
+        # The operator's refresh lands before the sync writes that audience.
+        if stage == "segments" and done == 1 and not refreshed:
+            last = Audience.objects.order_by("-id").first().id
+            segment_id = fresh_sandbox.store.segments_of_audience(last)[0]["segmentId"]
+            assert segment_refresh(segment_id=segment_id) is not None
+            refreshed.append(segment_id)
+
+    report = sync_run(full=True, progress=refresh_a_later_segment)
+
+    assert report.ok, report.errors
+    stored = mirror()
+    assert refreshed[0] in stored
+    remote_ids = {
+        segment["segmentId"]
+        for audience_id in Audience.objects.values_list("id", flat=True)
+        for segment in fresh_sandbox.store.segments_of_audience(audience_id)
+    }
+    assert set(stored) == remote_ids
+    assert Segment.objects.filter(is_deleted=False).count() == len(remote_ids)
+    if connection.vendor == "postgresql":
+        assert copies["fell back"] == 1  # that segment's batch compared and upserted

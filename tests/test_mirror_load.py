@@ -92,3 +92,26 @@ def test_a_segment_refreshed_while_the_mirror_loads_is_kept_once_and_current(
     assert Segment.objects.filter(is_deleted=False).count() == len(remote_ids)
     if connection.vendor == "postgresql":
         assert copies["fell back"] == 1  # that segment's batch compared and upserted
+
+
+def test_a_segment_refreshed_while_loading_then_dropped_by_the_platform_is_retired(
+    db, remote_settings, fresh_sandbox, monkeypatch, copies
+):
+    monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 1)
+    dropped: list[int] = []
+
+    def refresh_then_drop(stage, done, total):
+        # Stored by an operator's refresh, then deleted on the platform before the
+        # sync fetches its audience: the load's batch has nothing to conflict with.
+        if stage == "segments" and done == 1 and not dropped:
+            last = Audience.objects.order_by("-id").first().id
+            segment_id = fresh_sandbox.store.segments_of_audience(last)[0]["segmentId"]
+            assert segment_refresh(segment_id=segment_id) is not None
+            fresh_sandbox.store.delete_segment(segment_id)
+            dropped.append(segment_id)
+
+    report = sync_run(full=True, progress=refresh_then_drop)
+
+    assert report.ok, report.errors
+    assert Segment.objects.get(segment_id=dropped[0]).is_deleted
+    assert report.segments_retired >= 1

@@ -1,8 +1,8 @@
 """A faster way from the sync's largest answers to records: JSON bytes straight in.
 
-A full sync reads every segment. ``json.loads`` and ``Record.parse`` took 39 µs
-of a segment's 77 µs in the sync process, more than its HTTP (bench/,
-docs/performance.md). Here msgspec decodes the body, in C, into a struct typed
+A full sync reads every segment. ``json.loads`` and ``Record.parse`` took about
+as long as a segment's HTTP (34 against 38 µs, docs/performance.md); this
+takes half. Here msgspec decodes the body, in C, into a struct typed
 from the record's own field specs (``remote(key, kind, nullable=...)``), and the
 record is filled from it by the same compiled checks as ``Record.parse``.
 Date-times are decoded as text and read by ``parse_datetime``: msgspec rounds
@@ -12,7 +12,7 @@ digit.
 It vouches only for a well-formed answer. Whatever it refuses (a missing or
 mistyped key, malformed JSON, a body not in UTF-8) gives ``None``, and the
 caller takes the general path, which decides and words the error. Where both
-accept an answer they make equal records (tests/test_fast_decode.py).
+accept an answer they make equal records (tests/remote/test_fast_decode.py).
 """
 
 from __future__ import annotations

@@ -86,13 +86,19 @@ def audiences_segments_replace(
     audience_ids = [audience_id for audience_id, _ in batch]
     records = [record for _, batch_records in batch for record in batch_records]
     with transaction.atomic():
-        if names is None:
-            names = _audience_names({record.audience_id for record in records})
+        names = {} if names is None else names
+        if missing := {record.audience_id for record in records} - names.keys():
+            names = {**names, **_audience_names(missing)}
         if new and records and connection.vendor == "postgresql":
             snapshots = _copy_new_segments(records, now, names)
-            if snapshots is not None:  # nothing was there, so nothing to retire
+            if snapshots is not None:
+                # Nothing of these audiences was there, unless a refresh stored a
+                # segment the platform has since dropped: then it is retired.
+                retired = 0
+                if _live_count(audience_ids) != len(records):
+                    retired = _retire_missing(audience_ids, {r.segment_id for r in records}, now)
                 _mark_synced(audience_ids, now)
-                return len(records), 0, snapshots
+                return len(records), retired, snapshots
         if connection.vendor == "postgresql":
             snapshots = _copy_segments(records, now, names) if records else 0
         else:
@@ -106,6 +112,10 @@ def _mark_synced(audience_ids: list[int], now: datetime) -> None:
     Audience.objects.filter(id__in=audience_ids).update(
         segments_synced_at=now, segments_dirty=False
     )
+
+
+def _live_count(audience_ids: list[int]) -> int:
+    return Segment.objects.filter(audience_id__in=audience_ids, is_deleted=False).count()
 
 
 def _retire_missing(audience_ids: list[int], present: set[int], now: datetime) -> int:

@@ -75,11 +75,13 @@ def general(body: bytes):
 
 
 def exact(records) -> list:
-    """The records' values, with each value's type and a datetime's seventh digit."""
+    """The records' values, with each value's type and a datetime's seventh digit
+    (read as they are: ``dataclasses.astuple`` copies, and a copied
+    ``PlatformInstant`` loses its digit)."""
     return [
         [
             (value, type(value), getattr(value, "hundred_ns", None))
-            for value in dataclasses.astuple(record)
+            for value in (getattr(record, f.name) for f in dataclasses.fields(record))
         ]
         for record in records
     ]

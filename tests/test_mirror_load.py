@@ -64,25 +64,35 @@ def test_a_load_writes_what_the_comparing_upsert_writes(
     assert snapshot_counts() == loaded_snapshots == dict.fromkeys(loaded, 1)
 
 
+def load_with_a_refresh_mid_way(sandbox, *, then_drop: bool) -> tuple[object, int]:
+    """A loading full sync during which an operator's refresh stores a segment of
+    the last audience before the sync writes it (and, with ``then_drop``, the
+    platform then deletes that segment). Returns the report and the segment id."""
+    refreshed: list[int] = []
+
+    def refresh(stage, done, total):
+        if stage == "segments" and done == 1 and not refreshed:
+            last = Audience.objects.order_by("-id").first().id
+            segment_id = sandbox.store.segments_of_audience(last)[0]["segmentId"]
+            assert segment_refresh(segment_id=segment_id) is not None
+            if then_drop:
+                sandbox.store.delete_segment(segment_id)
+            refreshed.append(segment_id)
+
+    report = sync_run(full=True, progress=refresh)
+    assert report.ok, report.errors
+    return report, refreshed[0]
+
+
 def test_a_segment_refreshed_while_the_mirror_loads_is_kept_once_and_current(
     db, remote_settings, fresh_sandbox, monkeypatch, copies
 ):
     monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 1)
-    refreshed: list[int] = []
 
-    def refresh_a_later_segment(stage, done, total):
-        # The operator's refresh lands before the sync writes that audience.
-        if stage == "segments" and done == 1 and not refreshed:
-            last = Audience.objects.order_by("-id").first().id
-            segment_id = fresh_sandbox.store.segments_of_audience(last)[0]["segmentId"]
-            assert segment_refresh(segment_id=segment_id) is not None
-            refreshed.append(segment_id)
+    _, refreshed = load_with_a_refresh_mid_way(fresh_sandbox, then_drop=False)
 
-    report = sync_run(full=True, progress=refresh_a_later_segment)
-
-    assert report.ok, report.errors
     stored = mirror()
-    assert refreshed[0] in stored
+    assert refreshed in stored
     remote_ids = {
         segment["segmentId"]
         for audience_id in Audience.objects.values_list("id", flat=True)
@@ -97,21 +107,10 @@ def test_a_segment_refreshed_while_the_mirror_loads_is_kept_once_and_current(
 def test_a_segment_refreshed_while_loading_then_dropped_by_the_platform_is_retired(
     db, remote_settings, fresh_sandbox, monkeypatch, copies
 ):
+    """The load's batch has nothing to conflict with: its count finds the extra one."""
     monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 1)
-    dropped: list[int] = []
 
-    def refresh_then_drop(stage, done, total):
-        # Stored by an operator's refresh, then deleted on the platform before the
-        # sync fetches its audience: the load's batch has nothing to conflict with.
-        if stage == "segments" and done == 1 and not dropped:
-            last = Audience.objects.order_by("-id").first().id
-            segment_id = fresh_sandbox.store.segments_of_audience(last)[0]["segmentId"]
-            assert segment_refresh(segment_id=segment_id) is not None
-            fresh_sandbox.store.delete_segment(segment_id)
-            dropped.append(segment_id)
+    report, dropped = load_with_a_refresh_mid_way(fresh_sandbox, then_drop=True)
 
-    report = sync_run(full=True, progress=refresh_then_drop)
-
-    assert report.ok, report.errors
-    assert Segment.objects.get(segment_id=dropped[0]).is_deleted
+    assert Segment.objects.get(segment_id=dropped).is_deleted
     assert report.segments_retired >= 1

@@ -89,33 +89,25 @@ def audiences_segments_replace(
         names = {} if names is None else names
         if missing := {record.audience_id for record in records} - names.keys():
             names = {**names, **_audience_names(missing)}
+        loaded = None
         if new and records and connection.vendor == "postgresql":
-            snapshots = _copy_new_segments(records, now, names)
-            if snapshots is not None:
-                # Nothing of these audiences was there, unless a refresh stored a
-                # segment the platform has since dropped: then it is retired.
-                retired = 0
-                if _live_count(audience_ids) != len(records):
-                    retired = _retire_missing(audience_ids, {r.segment_id for r in records}, now)
-                _mark_synced(audience_ids, now)
-                return len(records), retired, snapshots
-        if connection.vendor == "postgresql":
+            loaded = _copy_new_segments(records, now, names)
+        if loaded is not None:
+            snapshots = loaded
+        elif connection.vendor == "postgresql":
             snapshots = _copy_segments(records, now, names) if records else 0
         else:
             snapshots = _upsert_segments(records, now, names)
-        retired = _retire_missing(audience_ids, {record.segment_id for record in records}, now)
-        _mark_synced(audience_ids, now)
+        retired = 0
+        # A load's audiences hold only its batch, unless an operator's refresh
+        # stored a segment meanwhile that the platform has since dropped.
+        live = Segment.objects.filter(audience_id__in=audience_ids, is_deleted=False)
+        if loaded is None or live.count() != len(records):
+            retired = _retire_missing(audience_ids, {r.segment_id for r in records}, now)
+        Audience.objects.filter(id__in=audience_ids).update(
+            segments_synced_at=now, segments_dirty=False
+        )
     return len(records), retired, snapshots
-
-
-def _mark_synced(audience_ids: list[int], now: datetime) -> None:
-    Audience.objects.filter(id__in=audience_ids).update(
-        segments_synced_at=now, segments_dirty=False
-    )
-
-
-def _live_count(audience_ids: list[int]) -> int:
-    return Segment.objects.filter(audience_id__in=audience_ids, is_deleted=False).count()
 
 
 def _retire_missing(audience_ids: list[int], present: set[int], now: datetime) -> int:

@@ -4,6 +4,7 @@ acted, and resumed after a lost worker without writing any segment twice."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,10 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from segments import remote
-from segments.models import AuditEvent, BulkItem, BulkRun, Segment
-from segments.services import bulk
+from segments.models import AuditEvent, BulkItem, BulkRun, Segment, SegmentWriteLock
+from segments.services import bulk, leases
 from segments.services.audit import Actor
-from segments.services.bulk_execution import bulk_run_execute
+from segments.services.bulk_execution import bulk_run_execute, bulk_run_lease
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +147,68 @@ def test_a_run_records_the_end_date_it_sent_not_the_mirrors(synced, operator):
     ended = Segment.objects.get(segment_id=segment_id).end_date
     assert abs(ended - (platform_end + timedelta(days=7))) < timedelta(seconds=1)
     assert abs(item.target_end_date - ended) < timedelta(seconds=1)
+
+
+def test_a_resumed_run_takes_over_the_write_lock_its_killed_worker_held(synced, operator, settings):
+    """The worker was killed between taking segment A's write lock and sending its
+    write: the lock's lease would outlive it by minutes. The run's next worker takes
+    that lock over at once and sends A's write once; a lock held by anyone else
+    still keeps the run off its segment."""
+    settings.SEGMENT_WRITE_LOCK_WAIT = 0.3
+    run = _prepared(operator, count=2)
+    a, b = run.segment_ids
+    BulkRun.objects.filter(pk=run.pk).update(
+        confirmed_at=timezone.now(),
+        confirmed_by=operator,
+        started_at=timezone.now(),
+        params={**run.params, "days": 7, "end_date": None},
+    )
+    lease = bulk_run_lease(run.pk)
+    far = timezone.now() + timedelta(hours=1)
+    SegmentWriteLock.objects.create(segment_id=a, holder="dead", run_lease=lease, expires_at=far)
+    SegmentWriteLock.objects.create(segment_id=b, holder="someone", expires_at=far)
+    BulkItem.objects.create(run=run, segment_id=a, state="sending")
+    ends = dict(Segment.objects.filter(segment_id__in=[a, b]).values_list("segment_id", "end_date"))
+    synced.requests.clear()
+
+    assert bulk_run_execute(run_id=run.pk) == "finished"
+
+    assert synced.requests.count("update_end_date") == 1
+    outcomes = dict(run.events.values_list("segment_id", "outcome"))
+    assert outcomes == {a: AuditEvent.Outcome.DONE, b: AuditEvent.Outcome.CONFLICT}
+    ended = Segment.objects.get(segment_id=a).end_date
+    assert abs(ended - (ends[a] + timedelta(days=7))) < timedelta(seconds=1)
+    assert SegmentWriteLock.objects.get(segment_id=a).holder == ""
+    assert SegmentWriteLock.objects.get(segment_id=b).holder == "someone"
+
+
+class _LostAfterFirstLook(threading.Event):
+    """A heartbeat found taken over between the run's look at it and the send: a
+    stall of the worker the sandbox cannot produce."""
+
+    looks = 0
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return self.looks > 1
+
+
+def test_a_worker_that_lost_its_run_sends_nothing_more(synced, operator, monkeypatch):
+    """Its heartbeat stopped long enough for another worker to take the run over:
+    it stops before sending, even in the middle of a segment, and leaves the
+    segment to the run's new worker."""
+    run = _prepared(operator, count=1)
+    (segment_id,) = run.segment_ids
+    BulkRun.objects.filter(pk=run.pk).update(
+        confirmed_at=timezone.now(),
+        confirmed_by=operator,
+        params={**run.params, "days": 7, "end_date": None},
+    )
+    monkeypatch.setattr(leases.threading, "Event", _LostAfterFirstLook)
+    synced.requests.clear()
+    with pytest.raises(leases.LeaseLost):
+        bulk_run_execute(run_id=run.pk)
+    assert synced.requests.count("update_end_date") == 0
+    item = run.items.get(segment_id=segment_id)
+    assert (item.state, item.target_end_date) == ("sending", None)
+    assert SegmentWriteLock.objects.get(segment_id=segment_id).holder == ""

@@ -71,16 +71,18 @@ def bulk_run_execute(*, run_id: int) -> str:
                 if item is None or not _settled_by_read_back(
                     run, actor, client, item, audited=segment_id in audited
                 ):
-                    _write_one(run, actor, client, segment_id, resent=item is not None)
+                    _write_one(run, actor, client, segment_id, beat, resent=item is not None)
         BulkRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
         return "finished"
 
 
-def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, *, resent: bool) -> None:
+def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, beat, *, resent: bool):
     """Record the segment as sending, then write it (read, write, read back, audit).
 
     An extend records the end date it sends, as the write computed it from the
     platform's value under the lock: a resumed run reads back against exactly that.
+    It sends nothing once the run was taken over (this worker stalled): the next
+    worker, which may take over this segment's write lock, writes it.
     """
     seen = run.params.get("seen", {}).get(str(segment_id))
     expected = parse_datetime(seen) if seen else None
@@ -95,14 +97,21 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, *, resent: b
         "expected_updated": expected,
         "client": client,
         "bulk_run": run,
+        "run_lease": bulk_run_lease(run.pk),
     }
     if run.action == BulkRun.Action.EXTEND:
         days = run.params.get("days")
+
+        def sending(target) -> None:
+            if beat.lost.is_set():
+                raise LeaseLost(bulk_run_lease(run.pk))
+            items.update(target_end_date=target)
+
         segment_extend(
             # +N days count from the platform's exact end date, read under the write lock.
             days=int(days) if days else None,
             new_end_date=None if days else parse_datetime(run.params["end_date"]),
-            on_send=lambda target: items.update(target_end_date=target),
+            on_send=sending,
             **common,
         )
     else:

@@ -66,6 +66,7 @@ def segment_delete_confirmed(
     segment_id: int,
     expected_updated: datetime | None,
     bulk_run: BulkRun | None = None,
+    run_lease: str = "",
     client=None,
 ):
     """A confirmed delete: scheduled after the undo window, or sent at once without one."""
@@ -79,6 +80,7 @@ def segment_delete_confirmed(
         expected_updated=expected_updated,
         client=client,
         bulk_run=bulk_run,
+        run_lease=run_lease,
     )
 
 

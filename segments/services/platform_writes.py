@@ -46,11 +46,19 @@ def _same_instant(a: datetime | None, b: datetime | None) -> bool:
 class SegmentWrite:
     """One write to one segment: its audit context and the ways it can end."""
 
-    def __init__(self, actor: Actor, action: str, segment_id: int, bulk_run: BulkRun | None):
+    def __init__(
+        self,
+        actor: Actor,
+        action: str,
+        segment_id: int,
+        bulk_run: BulkRun | None,
+        run_lease: str = "",
+    ):
         self.actor = actor
         self.action = action
         self.segment_id = segment_id
         self.bulk_run = bulk_run
+        self.run_lease = run_lease  # held by the caller: a bulk run executing
         self.mirror = Segment.objects.filter(segment_id=segment_id).first()
         self.before = snapshot(self.mirror)
 
@@ -154,7 +162,8 @@ def _session(client: remote.SegmentApiClient | None):
 def _locked(write: SegmentWrite, client, step) -> ActionResult:
     """``step(api)`` under the segment's write lock; "busy" if another write kept it."""
     try:
-        with segment_write_lock(segment_id=write.segment_id), _session(client) as api:
+        lock = segment_write_lock(segment_id=write.segment_id, run_lease=write.run_lease)
+        with lock, _session(client) as api:
             return step(api)
     except SegmentBusy:
         return write.busy()
@@ -169,13 +178,15 @@ def segment_extend(
     expected_updated: datetime | None,
     client: remote.SegmentApiClient | None = None,
     bulk_run: BulkRun | None = None,
+    run_lease: str = "",
     on_send: Callable[[datetime], None] | None = None,
 ) -> ActionResult:
     """Move a segment's end date (to ``new_end_date``, or by ``days`` from the
     platform's exact current one), unless the remote changed it since the operator
     saw it. ``on_send`` is given the end date about to be sent, under the lock (a
-    bulk run records it, to read back after losing its worker)."""
-    write = SegmentWrite(actor, AuditEvent.Action.EXTEND, segment_id, bulk_run)
+    bulk run records it, to read back after losing its worker; ``run_lease`` is
+    the run's, see ``segment_write_lock``)."""
+    write = SegmentWrite(actor, AuditEvent.Action.EXTEND, segment_id, bulk_run, run_lease)
     return _locked(
         write,
         client,
@@ -240,9 +251,10 @@ def segment_delete(
     expected_updated: datetime | None = None,
     client: remote.SegmentApiClient | None = None,
     bulk_run: BulkRun | None = None,
+    run_lease: str = "",
 ) -> ActionResult:
     """Delete a segment on the platform; the mirror keeps it, marked deleted."""
-    write = SegmentWrite(actor, AuditEvent.Action.DELETE, segment_id, bulk_run)
+    write = SegmentWrite(actor, AuditEvent.Action.DELETE, segment_id, bulk_run, run_lease)
     return _locked(write, client, lambda api: _delete(write, api, expected_updated))
 
 

@@ -10,8 +10,10 @@ The lease is taken and released in short autocommit statements; no database
 transaction stays open across the remote calls (on SQLite that would block
 every other writer for the length of an HTTP call). A lease that outlives a
 crashed holder expires after ``SEGMENT_WRITE_LOCK_LEASE`` seconds, longer than
-any write can take with the configured timeouts. See docs/architecture.md,
-"Locking".
+any write can take with the configured timeouts, except for a bulk run's
+writes: they name the run's lease, and the worker that took the run over
+(its predecessor's heartbeat stopped) takes over the lock at once. See
+docs/architecture.md, "Locking".
 """
 
 from __future__ import annotations
@@ -46,8 +48,13 @@ def lease_seconds() -> float:
 
 
 @contextmanager
-def segment_write_lock(*, segment_id: int, wait: float | None = None) -> Iterator[None]:
-    """Hold the write lock of ``segment_id``; raise ``SegmentBusy`` after ``wait`` seconds."""
+def segment_write_lock(
+    *, segment_id: int, wait: float | None = None, run_lease: str = ""
+) -> Iterator[None]:
+    """Hold the write lock of ``segment_id``; raise ``SegmentBusy`` after ``wait`` seconds.
+
+    ``run_lease``: the lease the caller holds while writing (a bulk run's). A lock
+    left under the same lease belongs to an earlier holder of it, which is gone."""
     wait = settings.SEGMENT_WRITE_LOCK_WAIT if wait is None else wait
     holder = uuid.uuid4().hex
     SegmentWriteLock.objects.bulk_create(
@@ -55,7 +62,7 @@ def segment_write_lock(*, segment_id: int, wait: float | None = None) -> Iterato
     )
     deadline = time.monotonic() + wait
     pause = POLL_FIRST
-    while not _claim(segment_id, holder):
+    while not _claim(segment_id, holder, run_lease):
         left = deadline - time.monotonic()
         if left <= 0:
             raise SegmentBusy(segment_id)
@@ -65,15 +72,17 @@ def segment_write_lock(*, segment_id: int, wait: float | None = None) -> Iterato
         yield
     finally:
         SegmentWriteLock.objects.filter(segment_id=segment_id, holder=holder).update(
-            holder="", expires_at=None
+            holder="", expires_at=None, run_lease=""
         )
 
 
-def _claim(segment_id: int, holder: str) -> bool:
+def _claim(segment_id: int, holder: str, run_lease: str) -> bool:
     """One conditional UPDATE: atomic on SQLite and PostgreSQL alike."""
     now = timezone.now()
     free = Q(holder="") | Q(expires_at__lt=now)
+    if run_lease:
+        free |= Q(run_lease=run_lease)
     claimed = SegmentWriteLock.objects.filter(free, segment_id=segment_id).update(
-        holder=holder, expires_at=now + timedelta(seconds=lease_seconds())
+        holder=holder, expires_at=now + timedelta(seconds=lease_seconds()), run_lease=run_lease
     )
     return claimed == 1

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
+    parser.add_argument("--callers", help="also print who calls the functions matching this")
     args = parser.parse_args(argv)
 
     url = args.db if "://" in args.db else f"sqlite:///{os.path.abspath(args.db)}"
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"median {statistics.median(times):.1f} ms over {args.runs} runs (profiled)")
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats(args.sort).print_stats(args.top)
+    if args.callers:
+        stats.print_callers(args.callers)
     return 0
 
 

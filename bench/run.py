@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench import report
 from bench.cases import build
-from bench.database import CHOICES, bench_database
+from bench.database import CHOICES, bench_database, settle
 from bench.measure import MB, Throttle, percentile, say
 from bench.raw_fetch import raw_fetch
 from bench.sandbox_process import sandbox
@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{incremental['audiences']} audiences, {incremental['segments']} segments "
                 f"in {incremental['seconds']:.2f} s"
             )
+            settle_note = settle()
             sample = pick_sample()
             say(f"sample values: {sample}")
             cases = build(sample)
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     checks = report.targets(fig)
     load_end = os.getloadavg()
     notes = [*bulk_notes, f"database: {database.description}"]
+    if settle_note:
+        notes.append(settle_note)
     notes.append(
         f"load average {load_start[0]:.2f} at start, {load_end[0]:.2f} at end "
         f"on {os.cpu_count()} CPUs" + (": other processes shared them" if load_end[0] > 0.5 else "")

@@ -152,7 +152,7 @@ class ListApiClient:
             raise ValueError("configure the List API's api-key")
         self.url = url
         self._config = config or TransportConfig()
-        self._session = build_session(self._config, read_methods=READ_METHODS)
+        self._session = build_session(self._config, read_methods=READ_METHODS, base_url=url)
         self._session.headers.update(
             {"api-key": api_key, "Accept": "application/json", "Content-Type": "application/json"}
         )

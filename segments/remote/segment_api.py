@@ -58,8 +58,12 @@ class SegmentApiClient:
         self._password = password
         self._cookie = cookie
         self._config = config or TransportConfig()
-        self._session = build_session(self._config, read_methods=READ_METHODS)
-        self._login_session = build_session(self._config, read_methods=LOGIN_RETRY_METHODS)
+        self._session = build_session(
+            self._config, read_methods=READ_METHODS, base_url=self.base_url
+        )
+        self._login_session = build_session(
+            self._config, read_methods=LOGIN_RETRY_METHODS, base_url=self.base_url
+        )
         self._login_lock = threading.Lock()
 
     def __repr__(self) -> str:

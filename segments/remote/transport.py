@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,7 +72,14 @@ class BoundedRetry(Retry):
         return super().increment(method, url, response, error, **kwargs)
 
 
-def build_session(config: TransportConfig, *, read_methods: frozenset[str]) -> requests.Session:
+def build_session(
+    config: TransportConfig, *, read_methods: frozenset[str], base_url: str
+) -> requests.Session:
+    """A session for one API at ``base_url``: retries as configured, and the
+    environment's proxy and CA bundle settings read once, here. (requests reads
+    them, and looks for a ``.netrc``, on every request: fetching 400 audiences'
+    segments took 0.36 CPU-seconds with that, 0.31 without. No ``.netrc``: both
+    APIs carry their own credentials.)"""
     retries = config.max_attempts - 1
     retry = BoundedRetry(
         total=retries,
@@ -93,6 +101,11 @@ def build_session(config: TransportConfig, *, read_methods: frozenset[str]) -> r
     session = requests.Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    session.proxies = requests.utils.get_environ_proxies(base_url)
+    session.verify = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
+    session.trust_env = False
     return session
 
 

@@ -4,7 +4,6 @@ acted, and resumed after a lost worker without writing any segment twice."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from segments import remote
-from segments.models import AuditEvent, BulkItem, BulkRun, Segment, SegmentWriteLock
+from segments.models import AuditEvent, BulkItem, BulkRun, Lease, Segment, SegmentWriteLock
 from segments.services import bulk, leases
 from segments.services.audit import Actor
 from segments.services.bulk_execution import bulk_run_execute, bulk_run_lease
@@ -182,33 +181,39 @@ def test_a_resumed_run_takes_over_the_write_lock_its_killed_worker_held(synced, 
     assert SegmentWriteLock.objects.get(segment_id=b).holder == "someone"
 
 
-class _LostAfterFirstLook(threading.Event):
-    """A heartbeat found taken over between the run's look at it and the send: a
-    stall of the worker the sandbox cannot produce."""
-
-    looks = 0
-
-    def is_set(self) -> bool:
-        self.looks += 1
-        return self.looks > 1
-
-
-def test_a_worker_that_lost_its_run_sends_nothing_more(synced, operator, monkeypatch):
-    """Its heartbeat stopped long enough for another worker to take the run over:
-    it stops before sending, even in the middle of a segment, and leaves the
-    segment to the run's new worker."""
+@pytest.mark.parametrize("action", [BulkRun.Action.EXTEND, BulkRun.Action.DELETE])
+def test_a_worker_whose_run_was_taken_over_sends_nothing_more(
+    synced, operator, settings, monkeypatch, action
+):
+    """Another worker took the run over (this one's heartbeat had stalled) while
+    this one read the segment before its write: it stops before sending, as the
+    database says, before its own heartbeat notices, and leaves the segment to
+    the run's new worker. (The takeover is made inside the read: a stall the
+    sandbox cannot produce.)"""
+    settings.DELETE_UNDO_SECONDS = 0
     run = _prepared(operator, count=1)
     (segment_id,) = run.segment_ids
+    updated = Segment.objects.get(segment_id=segment_id).updated
     BulkRun.objects.filter(pk=run.pk).update(
+        action=action,
         confirmed_at=timezone.now(),
         confirmed_by=operator,
-        params={**run.params, "days": 7, "end_date": None},
+        params={"days": 7, "end_date": None, "seen": {str(segment_id): updated.isoformat()}},
     )
-    monkeypatch.setattr(leases.threading, "Event", _LostAfterFirstLook)
+    read = remote.SegmentApiClient.segment
+
+    def read_then_taken_over(client, **kwargs):
+        found = read(client, **kwargs)
+        Lease.objects.filter(name=bulk_run_lease(run.pk)).update(holder="host:2:another")
+        return found
+
+    monkeypatch.setattr(remote.SegmentApiClient, "segment", read_then_taken_over)
     synced.requests.clear()
     with pytest.raises(leases.LeaseLost):
         bulk_run_execute(run_id=run.pk)
-    assert synced.requests.count("update_end_date") == 0
+    assert synced.requests.count("segment") == 1
+    assert synced.requests.count("update_end_date") + synced.requests.count("delete_segment") == 0
     item = run.items.get(segment_id=segment_id)
     assert (item.state, item.target_end_date) == ("sending", None)
+    assert not run.events.exists()
     assert SegmentWriteLock.objects.get(segment_id=segment_id).holder == ""

@@ -67,9 +67,11 @@ def segment_delete_confirmed(
     expected_updated: datetime | None,
     bulk_run: BulkRun | None = None,
     run_lease: str = "",
+    on_send=None,
     client=None,
 ):
-    """A confirmed delete: scheduled after the undo window, or sent at once without one."""
+    """A confirmed delete: scheduled after the undo window, or sent at once without
+    one (``run_lease`` and ``on_send`` as for ``platform_writes.segment_delete``)."""
     if undo_window():
         return segment_delete_schedule(
             actor=actor, segment_id=segment_id, expected_updated=expected_updated, bulk_run=bulk_run
@@ -81,6 +83,7 @@ def segment_delete_confirmed(
         client=client,
         bulk_run=bulk_run,
         run_lease=run_lease,
+        on_send=on_send,
     )
 
 

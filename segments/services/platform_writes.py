@@ -252,13 +252,15 @@ def segment_delete(
     client: remote.SegmentApiClient | None = None,
     bulk_run: BulkRun | None = None,
     run_lease: str = "",
+    on_send: Callable[[], None] | None = None,
 ) -> ActionResult:
-    """Delete a segment on the platform; the mirror keeps it, marked deleted."""
+    """Delete a segment on the platform; the mirror keeps it, marked deleted.
+    ``on_send`` is called under the lock just before the delete is sent."""
     write = SegmentWrite(actor, AuditEvent.Action.DELETE, segment_id, bulk_run, run_lease)
-    return _locked(write, client, lambda api: _delete(write, api, expected_updated))
+    return _locked(write, client, lambda api: _delete(write, api, expected_updated, on_send))
 
 
-def _delete(write, api, expected_updated) -> ActionResult:
+def _delete(write, api, expected_updated, on_send) -> ActionResult:
     segment_id = write.segment_id
     if expected_updated is not None:
         try:
@@ -269,6 +271,8 @@ def _delete(write, api, expected_updated) -> ActionResult:
             return write.not_sent(exc)
         if write.changed_since(current, expected_updated):
             return write.changed_meanwhile(current)
+    if on_send is not None:
+        on_send()
     error = None
     try:
         api.delete_segment(segment_id=segment_id)

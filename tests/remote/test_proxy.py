@@ -59,6 +59,19 @@ def proxy():
     server.server_close()
 
 
+def _environment(monkeypatch, *, proxy: str, no_proxy: str | None) -> None:
+    """Both spellings of each variable (requests prefers the lower-case one), so
+    that the machine's own settings do not count."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        for spelling in (name, name.lower()):
+            monkeypatch.delenv(spelling, raising=False)
+    for spelling in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(spelling, proxy)
+    if no_proxy is not None:
+        for spelling in ("NO_PROXY", "no_proxy"):
+            monkeypatch.setenv(spelling, no_proxy)
+
+
 def _clients(sandbox):
     return (
         ListApiClient(sandbox.list_api_url, api_key="sandbox-api-key", config=FAST),
@@ -70,9 +83,7 @@ def _clients(sandbox):
 
 def test_both_clients_go_through_the_environments_proxy(sandbox, proxy, monkeypatch):
     url, seen = proxy
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", url)
+    _environment(monkeypatch, proxy=url, no_proxy=None)
     list_client, segment_client = _clients(sandbox)
     with list_client, segment_client:
         page = list_client.audience_page(AudienceQuery(audience_type="segment", page_size=5))
@@ -85,8 +96,7 @@ def test_both_clients_go_through_the_environments_proxy(sandbox, proxy, monkeypa
 
 def test_a_host_in_no_proxy_is_reached_directly(sandbox, proxy, monkeypatch):
     url, seen = proxy
-    monkeypatch.setenv("HTTP_PROXY", url)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    _environment(monkeypatch, proxy=url, no_proxy="127.0.0.1,localhost")
     list_client, segment_client = _clients(sandbox)
     with list_client, segment_client:
         list_client.audience_page(AudienceQuery(audience_type="segment", page_size=5))

@@ -35,6 +35,20 @@ def _prepared(user, count: int = 4) -> BulkRun:
     )
 
 
+def _confirmed_started(run: BulkRun, operator, **fields) -> None:
+    """The run as a worker that stopped half-way left it: confirmed, extending by 7
+    days, started (unless ``fields`` say otherwise)."""
+    BulkRun.objects.filter(pk=run.pk).update(
+        **{
+            "confirmed_at": timezone.now(),
+            "confirmed_by": operator,
+            "started_at": timezone.now(),
+            "params": {**run.params, "days": 7, "end_date": None},
+            **fields,
+        }
+    )
+
+
 def test_a_run_is_confirmed_once_and_a_second_confirm_changes_nothing(synced, operator):
     run = _prepared(operator)
     actor = Actor(user=operator, ip="10.0.0.1")
@@ -78,12 +92,7 @@ def test_a_resumed_run_reads_back_a_write_whose_answer_was_lost(synced, operator
     nothing for A and one write for B."""
     run = _prepared(operator, count=3)
     a, b, c = run.segment_ids
-    BulkRun.objects.filter(pk=run.pk).update(
-        confirmed_at=timezone.now(),
-        confirmed_by=operator,
-        started_at=timezone.now(),
-        params={**run.params, "days": 7, "end_date": None},
-    )
+    _confirmed_started(run, operator)
     ends = dict(Segment.objects.filter(segment_id__in=[a, b]).values_list("segment_id", "end_date"))
     target_a, target_b = ends[a] + timedelta(days=7), ends[b] + timedelta(days=7)
     with remote.segment_api() as platform:
@@ -156,12 +165,7 @@ def test_a_resumed_run_takes_over_the_write_lock_its_killed_worker_held(synced, 
     settings.SEGMENT_WRITE_LOCK_WAIT = 0.3
     run = _prepared(operator, count=2)
     a, b = run.segment_ids
-    BulkRun.objects.filter(pk=run.pk).update(
-        confirmed_at=timezone.now(),
-        confirmed_by=operator,
-        started_at=timezone.now(),
-        params={**run.params, "days": 7, "end_date": None},
-    )
+    _confirmed_started(run, operator)
     lease = bulk_run_lease(run.pk)
     far = timezone.now() + timedelta(hours=1)
     SegmentWriteLock.objects.create(segment_id=a, holder="dead", run_lease=lease, expires_at=far)
@@ -194,10 +198,11 @@ def test_a_worker_whose_run_was_taken_over_sends_nothing_more(
     run = _prepared(operator, count=1)
     (segment_id,) = run.segment_ids
     updated = Segment.objects.get(segment_id=segment_id).updated
-    BulkRun.objects.filter(pk=run.pk).update(
+    _confirmed_started(
+        run,
+        operator,
         action=action,
-        confirmed_at=timezone.now(),
-        confirmed_by=operator,
+        started_at=None,
         params={"days": 7, "end_date": None, "seen": {str(segment_id): updated.isoformat()}},
     )
     read = remote.SegmentApiClient.segment

@@ -10,7 +10,6 @@ and sends nothing when the platform already has the change.
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import timedelta
 
@@ -77,7 +76,7 @@ def bulk_run_execute(*, run_id: int) -> str:
         return "finished"
 
 
-def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, beat, *, resent: bool):
+def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, beat, *, resent: bool) -> None:
     """Record the segment as sending, then write it (read, write, read back, audit).
 
     An extend records the end date it sends, as the write computed it from the
@@ -85,12 +84,12 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, beat, *, res
     It sends nothing once the run was taken over (this worker stalled): the next
     worker, which may take over this segment's write lock, writes it. That is
     looked up in the database just before the item is recorded and just before
-    the write is sent (``_still_held``).
+    the write is sent (``beat.confirm``).
     """
     seen = run.params.get("seen", {}).get(str(segment_id))
     expected = parse_datetime(seen) if seen else None
     items = BulkItem.objects.filter(run=run, segment_id=segment_id)
-    _still_held(run, beat)
+    beat.confirm()
     if resent:  # marked sending by the stopped worker, never reached the platform
         items.update(target_end_date=None, sent_at=timezone.now())
     else:
@@ -103,12 +102,11 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, beat, *, res
         "bulk_run": run,
         "run_lease": bulk_run_lease(run.pk),
     }
-    before_send = functools.partial(_still_held, run, beat)
     if run.action == BulkRun.Action.EXTEND:
         days = run.params.get("days")
 
         def sending(target) -> None:
-            before_send()
+            beat.confirm()
             items.update(target_end_date=target)
 
         segment_extend(
@@ -119,17 +117,8 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, beat, *, res
             **common,
         )
     else:
-        segment_delete_confirmed(on_send=before_send, **common)
+        segment_delete_confirmed(on_send=beat.confirm, **common)
     _finish(run, segment_id)
-
-
-def _still_held(run: BulkRun, beat) -> None:
-    """Raise ``LeaseLost`` unless this worker still holds the run's lease, as the
-    database has it now: its heartbeat thread notices a takeover only at its next
-    beat, and not at all while its beats fail."""
-    name = bulk_run_lease(run.pk)
-    if beat.lost.is_set() or not Lease.objects.filter(name=name, holder=beat.holder).exists():
-        raise LeaseLost(name)
 
 
 def _finish(run: BulkRun, segment_id: int) -> None:

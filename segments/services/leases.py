@@ -71,6 +71,17 @@ class _Heartbeat(threading.Thread):
         self.stopping = threading.Event()
         self.lost = threading.Event()
 
+    def confirm(self) -> None:
+        """Raise ``LeaseLost`` unless the database still names this holder. The
+        thread sees a takeover only at its next beat, and not at all while its
+        beats fail: work that must not be done twice asks here first."""
+        if (
+            self.lost.is_set()
+            or not Lease.objects.filter(name=self.lease, holder=self.holder).exists()
+        ):
+            self.lost.set()
+            raise LeaseLost(self.lease)
+
     def run(self) -> None:
         try:
             while not self.stopping.wait(self.every):

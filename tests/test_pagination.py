@@ -1,5 +1,5 @@
 """Table counts (``segments.pagination``): exact up to ``EXACT_COUNT_LIMIT``, above
-it "about N": PostgreSQL's estimate, or SQLite's exact count reused for a minute."""
+it "about N": PostgreSQL's estimate or SQLite's exact count, reused for a minute."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from segments.models import Segment
 
@@ -54,3 +55,21 @@ def test_above_the_limit_a_count_is_reused_for_the_same_filter(viewer_client, sy
     assert estimated
     if connection.vendor == "sqlite":
         assert count == Segment.objects.visible().filter(status="Active").count()
+
+
+def test_above_the_limit_the_same_filter_is_not_counted_again(viewer_client, synced, settings):
+    """Paging or sorting a large filter reuses its figure: no count, no estimate."""
+    settings.EXACT_COUNT_LIMIT = 50
+    with CaptureQueriesContext(connection) as first:
+        viewer_client.get("/segments/?status=Active", headers={"HX-Request": "true"})
+    with CaptureQueriesContext(connection) as again:
+        response = viewer_client.get(
+            "/segments/?status=Active&sort=name&page=2", headers={"HX-Request": "true"}
+        )
+
+    def counting(captured):
+        return [q["sql"] for q in captured if "COUNT(" in q["sql"] or "EXPLAIN" in q["sql"]]
+
+    assert counting(first.captured_queries)
+    assert counting(again.captured_queries) == []
+    assert shown_count(response)[0]  # still shown as "about N"

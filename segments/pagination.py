@@ -19,6 +19,7 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -26,7 +27,7 @@ from django.utils.functional import cached_property
 
 # How long the figure of a filter found above the limit is reused: a 1,000,000-row
 # count took 100-500 ms on SQLite; on PostgreSQL the capped count and the estimate
-# took 4 of a 100,000-segment page's 17 ms (bench/).
+# took 1.5-3 ms of a 100,000-segment page's 17-20 ms (docs/performance.md).
 COUNT_REUSE_SECONDS = 60
 
 
@@ -39,12 +40,21 @@ class EstimatingPaginator(Paginator):
         if queryset is None:
             return super().count
         limit = settings.EXACT_COUNT_LIMIT
-        key = _count_key(queryset, limit=limit)
+        capped = queryset.order_by().values(_count_column(queryset))[: limit + 1]
+        try:
+            sql, params = capped.query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing (an empty id list)
+            return 0
+        # The capped query's SQL names the filter (any sort, any page) and the limit.
+        key = "table-count:" + hashlib.sha256(f"{queryset.db}{sql}{params!r}".encode()).hexdigest()
         known = cache.get(key)
         if known is None:
-            capped = queryset.order_by().values(_count_column(queryset))[: limit + 1].count()
-            if capped <= limit:
-                return capped
+            # Its SQL is compiled once: for the key and for the count.
+            with connections[queryset.db].cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) capped", params)  # noqa: S608
+                (found,) = cursor.fetchone()
+            if found <= limit:
+                return found
             known = _large_count(queryset, limit=limit)
             cache.set(key, known, timeout=COUNT_REUSE_SECONDS)
         self.estimated = True
@@ -84,10 +94,3 @@ def _large_count(queryset: QuerySet, *, limit: int) -> int:
     if connections[queryset.db].vendor == "postgresql":
         return max(_planner_estimate(queryset), limit + 1)
     return queryset.order_by().count()
-
-
-def _count_key(queryset: QuerySet, *, limit: int) -> str:
-    """The cache key of a filter: its SQL without the order (any sort, any page)."""
-    sql, params = queryset.order_by().query.sql_with_params()
-    text = f"{queryset.db}:{limit}:{sql}{params!r}"
-    return "table-count:" + hashlib.sha256(text.encode()).hexdigest()

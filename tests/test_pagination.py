@@ -25,6 +25,14 @@ def test_below_the_limit_the_count_is_exact(viewer_client, synced):
     assert shown_count(response) == (False, active)
 
 
+def test_a_filter_that_matches_nothing_counts_none(viewer_client, synced):
+    """On SQLite a name search the text index finds nothing for is an empty id list,
+    a query no database is asked."""
+    response = viewer_client.get("/segments/?q=qqqzzzxxx", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert shown_count(response) == (False, 0)
+
+
 def test_above_the_limit_postgresql_estimates_and_says_so(viewer_client, synced, settings):
     settings.EXACT_COUNT_LIMIT = 50
     response = viewer_client.get("/segments/", headers={"HX-Request": "true"})

@@ -19,6 +19,16 @@ class SavedViewForm(forms.Form):
     def __init__(self, *args, taken: set[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.taken = taken
+        self.focused = False
+
+    def add_error(self, field, error) -> None:
+        """Also puts the focus on the first visible field with an error (``autofocus``:
+        the page on load, htmx after the swap)."""
+        super().add_error(field, error)
+        widget = self.fields[field].widget if field in self.fields else None
+        if widget is not None and not widget.is_hidden and not self.focused:
+            widget.attrs["autofocus"] = True
+            self.focused = True
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

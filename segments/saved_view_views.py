@@ -12,15 +12,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from segments.permissions import VIEW
+from segments.responses import go_to
 from segments.saved_view_forms import SavedViewForm
 from segments.selectors.saved_views import (
     canonical_table_query,
     default_view,
     saved_view_list,
+    saved_view_names,
 )
 from segments.services.saved_views import (
+    SharingNotAllowed,
     ViewInUse,
     default_view_set,
+    may_share,
     saved_view_create,
     saved_view_delete,
     saved_view_update,
@@ -39,9 +43,17 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
         "views": views,
         "current": current,
         "table": table,
+        # Back to the table the views were opened from (or saved from), filters kept.
+        "back": _open_url(current or "view=all"),
         "default": default_view(user=request.user),
         "form": form or SavedViewForm(initial={"table": table}),
+        # A viewer saves personal views: no share box, no Share button.
+        "can_share": may_share(request.user),
     }
+
+
+def _refused(request: HttpRequest, refused: PermissionDenied) -> HttpResponse:
+    return render(request, "403.html", {"reason": str(refused)}, status=403)
 
 
 @require_GET
@@ -57,8 +69,10 @@ def saved_views(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def saved_view_save(request: HttpRequest) -> HttpResponse:
-    taken = set(request.user.saved_views.values_list("name", flat=True))
-    form = SavedViewForm(request.POST, taken=taken)
+    """Save the table as a view. A refused name comes back in the open form, beside the
+    field that takes the focus, with the table's query kept for the next try: for HTMX
+    the bar in place, else the page (400)."""
+    form = SavedViewForm(request.POST, taken=saved_view_names(user=request.user))
     if form.is_valid():
         try:
             view = saved_view_create(
@@ -67,6 +81,8 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
                 params=form.params,
                 shared=form.cleaned_data["shared"],
             )
+        except SharingNotAllowed as refused:
+            return _refused(request, refused)
         except IntegrityError:
             form.add_error("name", "You already have a view with this name.")
         else:
@@ -74,7 +90,10 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
                 request,
                 f"View “{view.name}” saved{' and shared with the team' if view.shared else ''}.",
             )
-            return redirect(_open_url(view.query))
+            return go_to(request, _open_url(view.query))
+    if request.htmx:
+        # htmx swaps only a 2xx response: the bar again, with the form's errors.
+        return render(request, "segments/saved_views.html#bar", _context(request, form))
     return render(request, "segments/saved_views.html", _context(request, form), status=400)
 
 
@@ -93,6 +112,8 @@ def saved_view_share(request: HttpRequest, view_id: int) -> HttpResponse:
     shared = request.POST.get("shared") == "1"
     try:
         saved_view_update(view=view, user=request.user, name=view.name, shared=shared)
+    except SharingNotAllowed as refused:
+        return _refused(request, refused)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     except ViewInUse as exc:

@@ -151,3 +151,128 @@ def test_the_column_chooser_hides_columns_and_a_view_keeps_them(synced, ann):
     ).text
     assert 'name="cols" value="status" checked' in chooser
     assert 'name="cols" value="audience">' in chooser
+
+
+# --- A taken name: the error where the user looks, the table kept -----------------------
+
+
+def field_tag(html: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+
+
+def test_a_taken_name_comes_back_in_the_open_form_with_the_table_kept(ann):
+    # The plain form (no JavaScript): the page again, the form open, focus on the name.
+    SavedView.objects.create(owner=ann, name="Gamers", query="q=Gamers")
+    client = logged_in(ann)
+    table = "q=Gamers&sort=-updated"
+    response = client.post("/views/save/", {"name": "Gamers", "table": table})
+    assert response.status_code == 400
+    html = response.text
+    assert '<details class="save-view" open>' in html
+    name = field_tag(html, "name")
+    assert 'value="Gamers"' in name
+    assert "autofocus" in name
+    assert 'aria-invalid="true"' in name
+    assert 'aria-describedby="id_name_error"' in name
+    assert '<p class="error" id="id_name_error">You already have a view with this name.</p>' in html
+    # The filters are still there: in the form for the next try, and on the way back.
+    assert 'value="q=Gamers&amp;sort=-updated"' in field_tag(html, "table")
+    assert '<a href="/segments/?q=Gamers&amp;sort=-updated">Back to the segments</a>' in html
+    # Another name, the same form: the filtered table is saved.
+    again = client.post("/views/save/", {"name": "Gamers, recent first", "table": table})
+    assert again.status_code == 302
+    assert again["Location"] == "/segments/?q=Gamers&sort=-updated"
+    assert SavedView.objects.get(name="Gamers, recent first").query == "q=Gamers&sort=-updated"
+
+
+def test_a_taken_name_with_htmx_swaps_the_bar_with_its_error(ann):
+    SavedView.objects.create(owner=ann, name="Gamers", query="q=Gamers")
+    client = logged_in(ann)
+    response = client.post("/views/save/", {"name": "Gamers", "table": "q=Gamers"}, headers=HTMX)
+    # htmx swaps a 2xx response only: the bar alone, in place of the old one.
+    assert response.status_code == 200
+    html = response.text.strip()
+    assert html.startswith('<nav class="saved-views" id="saved-views"')
+    assert "<html" not in html
+    assert 'hx-post="/views/save/" hx-target="#saved-views" hx-swap="outerHTML"' in html
+    assert '<details class="save-view" open>' in html
+    name = field_tag(html, "name")
+    assert 'value="Gamers"' in name
+    assert "autofocus" in name
+    assert "You already have a view with this name." in html
+    assert 'value="q=Gamers"' in field_tag(html, "table")
+    # Saved under another name: the browser goes to the saved table.
+    saved = client.post("/views/save/", {"name": "Gamers too", "table": "q=Gamers"}, headers=HTMX)
+    assert saved.status_code == 200
+    assert saved["HX-Redirect"] == "/segments/?q=Gamers"
+    assert SavedView.objects.filter(owner=ann).count() == 2
+
+
+def test_a_name_taken_meanwhile_is_the_same_form_error(ann, monkeypatch):
+    # Another tab saved the name between the check and the insert: the database refuses.
+    SavedView.objects.create(owner=ann, name="Gamers", query="q=Gamers")
+    monkeypatch.setattr("segments.saved_view_views.saved_view_names", lambda user: set())
+    response = logged_in(ann).post("/views/save/", {"name": "Gamers", "table": "q=b"})
+    assert response.status_code == 400
+    assert "You already have a view with this name." in response.text
+    assert "autofocus" in field_tag(response.text, "name")
+    assert SavedView.objects.filter(owner=ann).count() == 1
+
+
+def test_a_table_too_long_to_save_says_so_in_the_open_form(ann):
+    response = logged_in(ann).post("/views/save/", {"name": "Long", "table": "q=" + "x" * 2100})
+    assert response.status_code == 400
+    assert '<details class="save-view" open>' in response.text
+    assert "too long to save as a view" in response.text
+    assert not SavedView.objects.exists()
+
+
+# --- Viewers save personal views; only operators share ----------------------------------
+
+
+def test_a_viewer_saves_a_personal_view_without_a_share_box(viewer_client, viewer, operator):
+    bar = viewer_client.get("/views/", {"table": "q=Gamers"}, headers=HTMX).text
+    assert "Save this view" in bar
+    assert 'name="name"' in bar
+    assert 'name="shared"' not in bar
+    assert "Share with the team" not in bar
+    response = viewer_client.post("/views/save/", {"name": "Mine", "table": "q=Gamers"})
+    assert response.status_code == 302
+    view = SavedView.objects.get(name="Mine")
+    assert view.owner == viewer
+    assert not view.shared
+    # Their own view: no Share button; operators do not see it.
+    page = viewer_client.get("/views/").text
+    assert ">Share</button>" not in page
+    assert "Mine" not in logged_in(operator).get("/views/", headers=HTMX).text
+
+
+def test_an_operator_still_gets_the_share_box(op_client):
+    bar = op_client.get("/views/", headers=HTMX).text
+    assert 'name="shared"' in bar
+    op_client.post("/views/save/", {"name": "Team", "shared": "on", "table": "q=a"})
+    assert SavedView.objects.get(name="Team").shared
+    assert ">Make personal</button>" in op_client.get("/views/").text
+
+
+def test_a_viewer_cannot_share_a_view(viewer_client, viewer):
+    response = viewer_client.post(
+        "/views/save/", {"name": "viewer view", "shared": "on", "table": "q=Gamers"}
+    )
+    assert response.status_code == 403
+    assert "Only operators can share a view" in response.text
+    assert not SavedView.objects.exists()
+    # Nor share a personal one afterwards.
+    view = SavedView.objects.create(owner=viewer, name="Mine", query="q=a")
+    assert viewer_client.post(f"/views/{view.pk}/share/", {"shared": "1"}).status_code == 403
+    view.refresh_from_db()
+    assert not view.shared
+
+
+def test_a_viewer_may_make_a_shared_view_of_theirs_personal(viewer_client, viewer):
+    # One shared before sharing was refused to viewers: its owner can take it back.
+    view = SavedView.objects.create(owner=viewer, name="Old", shared=True, query="q=a")
+    assert ">Make personal</button>" in viewer_client.get("/views/").text
+    viewer_client.post(f"/views/{view.pk}/share/", {"shared": "0"})
+    view.refresh_from_db()
+    assert not view.shared

@@ -46,6 +46,11 @@ def saved_view_list(*, user) -> QuerySet[SavedView]:
     return SavedView.objects.visible_to(user).select_related("owner").prefetch_related("policies")
 
 
+def saved_view_names(*, user) -> set[str]:
+    """The names of the user's own views (a name is unique per owner)."""
+    return set(SavedView.objects.filter(owner=user).values_list("name", flat=True))
+
+
 def saved_view_current(*, user, params) -> SavedView | None:
     """The view the table now shows, if one of the user's views shows exactly it."""
     query = canonical_table_query(params)

@@ -7,7 +7,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from segments.models import SavedView, ViewPreference
+from segments.permissions import OPERATE
 from segments.selectors.saved_views import canonical_table_query
+
+
+class SharingNotAllowed(PermissionDenied):
+    """Only operators (and admins) share views: a shared view is the team's, listed for
+    everyone and usable as a policy's scope. A viewer's views stay personal."""
+
+    def __init__(self):
+        super().__init__(
+            "Only operators can share a view with the team; a viewer’s views stay personal."
+        )
 
 
 class ViewInUse(Exception):
@@ -29,16 +40,31 @@ def _owned(view: SavedView, user) -> None:
         raise PermissionDenied("Only the owner of a view can change or delete it.")
 
 
+def may_share(user) -> bool:
+    """Whether ``user`` may share a view with the team (a viewer may save personal ones)."""
+    return user.has_perm(OPERATE)
+
+
+def _may_share(user, shared: bool) -> None:
+    if shared and not may_share(user):
+        raise SharingNotAllowed
+
+
 def saved_view_create(*, owner, name: str, params, shared: bool) -> SavedView:
-    """A view of the table ``params`` (a QueryDict) show; stored canonically."""
-    return SavedView.objects.create(
-        owner=owner, name=name, shared=shared, query=canonical_table_query(params)
-    )
+    """A view of the table ``params`` (a QueryDict) show; stored canonically.
+    ``SharingNotAllowed`` if ``owner`` may not share it; ``IntegrityError`` if the
+    owner has a view of that name."""
+    _may_share(owner, shared)
+    with transaction.atomic():
+        return SavedView.objects.create(
+            owner=owner, name=name, shared=shared, query=canonical_table_query(params)
+        )
 
 
 def saved_view_update(*, view: SavedView, user, name: str, shared: bool, params=None) -> SavedView:
     """Rename, share or unshare the view; with ``params``, also store that table."""
     _owned(view, user)
+    _may_share(user, shared and not view.shared)
     if view.shared and not shared and (users := _users_of(view)):
         raise ViewInUse(users)
     view.name, view.shared = name, shared

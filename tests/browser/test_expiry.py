@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from segments.models import ExpiryPolicy, SavedView, ScheduledDelete, Segment
@@ -100,6 +101,53 @@ def test_save_and_share_a_view(operator_page: Page, browser):
     got = colleague.locator("#table tbody tr").evaluate_all("rows => rows.map(r => r.id)")
     assert got == rows
     other.close()
+
+
+def test_a_taken_view_name_is_refused_beside_the_field_and_the_filters_stay(
+    operator_page: Page,
+):
+    page = operator_page
+    SavedView.objects.create(
+        owner=User.objects.get(username="operator"), name="Mine", query="per_page=50"
+    )
+    page.goto("/segments/")
+    page.get_by_label("Status").select_option(index=1)
+    expect(page).to_have_url(re.compile(r"status="))
+    filtered = page.url
+    bar = page.locator("#saved-views")
+    bar.get_by_text("Save this view").click()
+    bar.get_by_label("View name").fill("Mine")
+    bar.get_by_role("button", name="Save view").click()
+
+    # The error shows at once, beside the name, which has the focus and keeps the text.
+    name = page.locator("#saved-views").get_by_label("View name")
+    expect(page.locator("#id_name_error")).to_have_text("You already have a view with this name.")
+    expect(page.locator("#id_name_error")).to_be_visible()
+    expect(name).to_be_focused()
+    expect(name).to_have_value("Mine")
+    expect(name).to_have_attribute("aria-describedby", "id_name_error")
+    assert page.url == filtered
+
+    name.fill("Mine, filtered")
+    page.locator("#saved-views").get_by_role("button", name="Save view").click()
+    expect(page.locator("#messages .banner-success")).to_contain_text("“Mine, filtered” saved")
+    assert "status=" in SavedView.objects.get(name="Mine, filtered").query
+    expect(page).to_have_url(re.compile(r"status="))
+
+
+def test_a_viewer_saves_a_personal_view_and_has_no_share_box(page: Page, mirror):
+    login(page, "viewer")
+    page.goto("/segments/?q=a")
+    bar = page.locator("#saved-views")
+    bar.get_by_text("Save this view").click()
+    expect(bar.get_by_label("View name")).to_be_visible()
+    expect(bar.get_by_label("Share with the team")).to_have_count(0)
+    bar.get_by_label("View name").fill("Vera's view")
+    bar.get_by_role("button", name="Save view").click()
+    expect(page.locator("#messages .banner-success")).to_contain_text("“Vera's view” saved.")
+    view = SavedView.objects.get(name="Vera's view")
+    assert not view.shared
+    assert view.owner.username == "viewer"
 
 
 def test_undo_a_delete_before_its_deadline(operator_page: Page, sandbox, undo_window):

@@ -11,7 +11,7 @@ from collections import Counter
 from bench.cases import Case, Sample
 from bench.measure import percentile, say
 
-COUNT_RE = re.compile(rb'<span class="count"[^>]*>(?:about )?([\d,.]+) segments')
+COUNT_RE = re.compile(rb'<span class="count"[^>]*>(?:about )?([\d,.]+) segments?')
 ADMIN_COUNT_RE = re.compile(rb"</ul>\s*([\d,.]+) segments?\s|</h2>\s*([\d,.]+) segments?\s")
 # Not filters: how the table is shown.
 DISPLAY_PARAMS = {"sort", "page", "per_page"}

@@ -55,7 +55,7 @@ class SegmentTable(DeskTable):
             'aria-label="Select all on this page">'
         ),
     )
-    name = tables.Column(attrs={"td": {"class": "name"}})
+    name = tables.Column(verbose_name="Name", attrs={"td": {"class": "name"}})
     audience = tables.Column(
         accessor="audience__name",
         order_by=("audience_name",),  # the sync's copy of it, which is indexed
@@ -68,7 +68,8 @@ class SegmentTable(DeskTable):
         verbose_name="Account · platform",
         attrs={"td": {"class": "wrap"}},
     )
-    status = tables.Column()
+    # Every column names itself: the column chooser labels its boxes with these.
+    status = tables.Column(verbose_name="Status")
     end_date = tables.Column(verbose_name="Ends", attrs={"td": {"class": "ends"}})
     pipeline = tables.Column(
         accessor="segment_id", verbose_name="Pipeline", orderable=False, empty_values=()
@@ -76,7 +77,7 @@ class SegmentTable(DeskTable):
     total_failed_count = tables.Column(verbose_name="Failed", attrs={"td": {"class": "num"}})
     total_no_data_count = tables.Column(verbose_name="No data", attrs={"td": {"class": "num"}})
     total_log_count = tables.Column(verbose_name="Log events", attrs={"td": {"class": "num"}})
-    updated = tables.Column(verbose_name="Updated", attrs={"td": {"class": "secondary"}})
+    updated = tables.Column(verbose_name="Updated")
     review = tables.Column(
         accessor="review__state",
         verbose_name="Review",

@@ -439,3 +439,64 @@ def test_a_review_state_and_a_note_are_seen_by_another_user(
     listed = row(admin, segment.segment_id)
     expect(listed).to_have_count(1)
     expect(listed.locator(".badge", has_text="Acknowledged")).to_have_count(1)
+
+
+def press(page: Page, target: Locator) -> None:
+    """A person's click: the pointer comes to rest, presses, and lets go a moment later
+    (Playwright's own click releases at once, before a layout moved by the press)."""
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(150)
+    page.mouse.down()
+    page.wait_for_timeout(120)
+    page.mouse.up()
+
+
+def test_a_click_after_a_delete_opens_the_next_rows_dialog(
+    operator_page: Page, sandbox, undo_window
+):
+    """The focus left on a row (its Undo after a delete) must not move the table when
+    the press of the next click takes it away: the click was lost."""
+    page = operator_page
+    page.goto("/segments/?sort=name&page=2")
+    target = page.locator("#table tbody tr").nth(1)
+    segment = row_segment(target)
+    row_action(target, "Delete").click()
+    box = dialog(page)
+    box.get_by_label("Type the segment's name to confirm").fill(segment.name)
+    box.get_by_role("button", name="Delete segment").click()
+    expect(box).to_be_hidden()
+    expect(row(page, segment.segment_id).locator(".deleting")).to_be_visible()
+    settled(page)
+
+    other = page.locator("#table tbody tr").nth(4)
+    press(page, row_action(other, "Extend"))
+    expect(box).to_be_visible()
+    expect(box.get_by_role("heading", level=2)).to_have_text(f"Extend “{row_segment(other).name}”")
+
+
+def test_a_focused_long_name_keeps_its_row_and_the_next_click_lands(operator_page: Page):
+    """A cut name shows in full on focus (and hover) over its neighbours, on one line:
+    a row that grew on focus shrank at the next press, and the row below moved from
+    under the pointer."""
+    page = operator_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/segments/?sort=-name")
+    rows = page.locator("#table tbody tr")
+    cut = rows.evaluate_all(
+        "rows => rows.map(r => { const a = r.querySelector('td.name a');"
+        " return a.scrollWidth - a.clientWidth; })"
+    )
+    index = max(range(len(cut) - 1), key=cut.__getitem__)
+    assert cut[index] > 0  # a name cut short
+    height = rows.nth(index).bounding_box()["height"]
+    rows.nth(index).locator("td.name a").focus()
+    assert rows.nth(index).bounding_box()["height"] == height
+
+    below = rows.nth(index + 1)
+    press(page, row_action(below, "Extend"))
+    expect(dialog(page)).to_be_visible()
+    expect(dialog(page).get_by_role("heading", level=2)).to_have_text(
+        f"Extend “{row_segment(below).name}”"
+    )

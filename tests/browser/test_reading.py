@@ -276,6 +276,45 @@ def test_segments_filter_sort_paginate_reload_and_back(viewer_page: Page):
     assert row_ids(page) == page_two_rows
 
 
+# Cells (and headers) whose content is wider than their box: cut off, or run into the next.
+CUT_JS = """(selector) => [...document.querySelectorAll(selector)]
+    .filter(el => el.getClientRects().length && el.scrollWidth > el.clientWidth)
+    .map(el => `${el.closest('tr').id || 'header'} ${el.dataset.col || el.className}: `
+        + `${el.textContent.trim()} (${el.scrollWidth} > ${el.clientWidth} px)`)"""
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1400, "height": 900}, {"width": 1280, "height": 800}],
+    ids=["1400px", "1280px"],
+)
+def test_numbers_are_never_cut_and_every_chosen_column_shows(page: Page, mirror, viewport):
+    """A number cut short reads as another value: numbers, dates, badges and buttons
+    keep their width, headers do not run into each other; only names give way."""
+    page.set_viewport_size(viewport)
+    login(page, "operator")
+    widest = Segment.objects.visible().order_by("-total_log_count").first()
+    Segment.objects.filter(pk=widest.pk).update(total_log_count=999_999_999_999_999)
+    page.goto("/segments/?sort=-total_log_count")
+    settled(page)
+    assert column(page, "Log events")[0] == "999,999,999,999,999"
+    # Every column shows, the last update too (none is hidden for the screen's width).
+    heads = page.locator("#table thead th")
+    assert heads.count() == 13
+    for i in range(heads.count()):
+        expect(heads.nth(i)).to_be_visible()
+    expect(page.locator("#table tbody tr").first.locator("time").last).to_be_visible()
+    cut = page.evaluate(CUT_JS, "#segments-table th, #segments-table td:not(.name):not(.wrap)")
+    assert not cut, cut
+
+    # A column chosen alone shows, whatever the width.
+    page.goto("/segments/?cols=updated")
+    settled(page)
+    expect(page.locator("th[data-col=updated]")).to_be_visible()
+    assert [c for c in column(page, "Updated") if re.fullmatch(r"\d\d \w{3} \d{4}", c)]
+    assert not page.evaluate(CUT_JS, "#segments-table th, #segments-table td:not(.name)")
+
+
 def test_paging_through_a_sort_on_a_shared_value_shows_every_segment_once(viewer_page: Page):
     page = viewer_page
     page.goto("/segments/?per_page=100")

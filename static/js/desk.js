@@ -29,7 +29,9 @@
     var d = dialog();
     if (!d) { return; }
     if (!d.open) { d.showModal(); }
-    var focus = d.querySelector("[autofocus]") || d.querySelector("input:not([type=hidden]), button");
+    // A form sent back with errors: its first invalid field, not the safe default.
+    var focus = d.querySelector(".field.invalid input, .field.invalid select, .field.invalid textarea") ||
+      d.querySelector("[autofocus]") || d.querySelector("input:not([type=hidden]), button");
     if (focus) { focus.focus(); }
   }
 

@@ -256,6 +256,7 @@ def test_delete_a_row_with_the_typed_name(operator_page: Page, sandbox):
         "That is not the segment's name: nothing was deleted."
     )
     expect(box).to_be_visible()
+    expect(name_field).to_be_focused()  # the field to correct, not Cancel again
     assert sandbox.requests.count("delete_segment") == 0
     assert remote_segment(segment.segment_id).name == segment.name
     expect(row(page, segment.segment_id)).to_have_count(1)

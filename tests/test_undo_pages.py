@@ -77,6 +77,9 @@ def test_bulk_delete_with_undo_all(synced):
         {"intent": "delete-selected", "selected": [str(i) for i in ids]},
         headers=HTMX,
     )
+    # The confirmation says that the deletes wait, and where to undo them.
+    assert "Each is deleted on the platform in 5 minutes" in prepared.text
+    assert "undo them on the run's page" in prepared.text
     token = form_fields(prepared.text)["form_token"]
     run = BulkRun.objects.get()
     ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "3"}, headers=HTMX)

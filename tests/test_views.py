@@ -214,3 +214,17 @@ def test_fields_shown_only_for_a_choice_are_rendered_hidden_until_chosen(viewer_
     assert plain.group(1) == " hidden"
     assert chosen
     assert chosen.group(1) is None
+
+
+def test_a_deleted_segments_page_shows_it_deleted_not_its_last_status(viewer_client, synced):
+    segment = Segment.objects.visible().filter(status="Active", end_date__gt=timezone.now()).first()
+    live = viewer_client.get(f"/segments/{segment.segment_id}/").text
+    assert re.search(r"<h1>.*Active</span></h1>", live)
+    assert " d left" in live
+    Segment.objects.filter(pk=segment.pk).update(is_deleted=True, deleted_at=timezone.now())
+
+    page = viewer_client.get(f"/segments/{segment.segment_id}/").text
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert "Deleted" in heading and "Active" not in heading
+    assert " d left" not in page
+    assert "its last status there: Active" in page

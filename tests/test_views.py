@@ -225,6 +225,7 @@ def test_a_deleted_segments_page_shows_it_deleted_not_its_last_status(viewer_cli
 
     page = viewer_client.get(f"/segments/{segment.segment_id}/").text
     heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
-    assert "Deleted" in heading and "Active" not in heading
+    assert "Deleted" in heading
+    assert "Active" not in heading
     assert " d left" not in page
     assert "its last status there: Active" in page

@@ -46,9 +46,23 @@ class FormTokenField(forms.CharField):
 
 
 class SubmissionForm(forms.Form):
-    """A form with a one-time token, so a double submission is processed once."""
+    """A form with a one-time token, so a double submission is processed once. Sent
+    back with errors, its first visible field in error takes the focus."""
 
     form_token = FormTokenField()
+    # The field that takes the focus (``autofocus``: the page on load, htmx once the
+    # dialog's new content is in); without one, the template's Cancel link does.
+    field_in_error: str | None = None
+
+    def add_error(self, field, error) -> None:
+        super().add_error(field, error)
+        names = [field] if field else list(error) if isinstance(error, dict) else []
+        for name in names:
+            if self.field_in_error is None and name in self.fields:
+                widget = self.fields[name].widget
+                if not widget.is_hidden:
+                    self.field_in_error = name
+                    widget.attrs["autofocus"] = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

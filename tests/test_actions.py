@@ -228,9 +228,14 @@ def test_a_double_submission_is_processed_once(op_client, live_segment, synced):
 def test_delete_needs_the_typed_name(op_client, live_segment, synced):
     url = f"/segments/{live_segment.segment_id}/delete/"
     fields = open_form(op_client, url)
+    opened = op_client.get(url, headers=HTMX).text
+    assert re.search(r"<a [^>]*data-close-dialog autofocus>Cancel", opened)  # the safe default
     response = op_client.post(url, {**fields, "confirm_name": "wrong"}, headers=HTMX)
     assert "not the segment" in response.text
     assert synced.requests.count("delete_segment") == 0
+    # Sent back: the field to correct takes the focus, not Cancel.
+    assert re.search(r'<input [^>]*name="confirm_name"[^>]* autofocus', response.text)
+    assert not re.search(r"data-close-dialog autofocus", response.text)
 
 
 def test_delete_confirmed_hides_the_row_and_keeps_the_record(op_client, live_segment, synced):

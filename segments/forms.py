@@ -45,13 +45,11 @@ class FormTokenField(forms.CharField):
             raise forms.ValidationError("This form is out of date: reload the page.") from None
 
 
-class SubmissionForm(forms.Form):
-    """A form with a one-time token, so a double submission is processed once. Sent
-    back with errors, its first visible field in error takes the focus."""
+class FocusFirstError(forms.Form):
+    """Sent back with errors, the form's first visible field in error takes the focus
+    (``autofocus``: the page on load, htmx once the swapped content is in); without
+    one, the template's own default (a dialog's Cancel link) does."""
 
-    form_token = FormTokenField()
-    # The field that takes the focus (``autofocus``: the page on load, htmx once the
-    # dialog's new content is in); without one, the template's Cancel link does.
     field_in_error: str | None = None
 
     def add_error(self, field, error) -> None:
@@ -63,6 +61,12 @@ class SubmissionForm(forms.Form):
                 if not widget.is_hidden:
                     self.field_in_error = name
                     widget.attrs["autofocus"] = True
+
+
+class SubmissionForm(FocusFirstError):
+    """A form with a one-time token, so a double submission is processed once."""
+
+    form_token = FormTokenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.http import QueryDict
 
+from segments.forms import FocusFirstError
 from segments.models import SavedView
 from segments.selectors.saved_views import canonical_table_query
 
 QUERY_MAX_LENGTH = SavedView._meta.get_field("query").max_length
 
 
-class SavedViewForm(forms.Form):
+class SavedViewForm(FocusFirstError):
     name = forms.CharField(max_length=100, label="View name")
     shared = forms.BooleanField(required=False, label="Share with the team")
     table = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
@@ -19,16 +20,6 @@ class SavedViewForm(forms.Form):
     def __init__(self, *args, taken: set[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.taken = taken
-        self.focused = False
-
-    def add_error(self, field, error) -> None:
-        """Also puts the focus on the first visible field with an error (``autofocus``:
-        the page on load, htmx after the swap)."""
-        super().add_error(field, error)
-        widget = self.fields[field].widget if field in self.fields else None
-        if widget is not None and not widget.is_hidden and not self.focused:
-            widget.attrs["autofocus"] = True
-            self.focused = True
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -29,9 +29,8 @@
     var d = dialog();
     if (!d) { return; }
     if (!d.open) { d.showModal(); }
-    // A form sent back with errors: its first invalid field, not the safe default.
-    var focus = d.querySelector(".field.invalid input, .field.invalid select, .field.invalid textarea") ||
-      d.querySelector("[autofocus]") || d.querySelector("input:not([type=hidden]), button");
+    // [autofocus]: the safe default, or the field to correct in a form sent back (forms.FocusFirstError).
+    var focus = d.querySelector("[autofocus]") || d.querySelector("input:not([type=hidden]), button");
     if (focus) { focus.focus(); }
   }
 

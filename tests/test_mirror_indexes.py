@@ -145,3 +145,26 @@ def test_a_rebuilt_index_has_the_planners_statistics(synced):
         if connection.vendor == "sqlite":  # statistics per index are SQLite's
             cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE idx = %s", [name])
             assert cursor.fetchone() is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_that_failed_half_way_is_completed_by_the_next(
+    remote_settings, fresh_sandbox, bulk_threshold
+):
+    """Outside a transaction PostgreSQL makes the indexes over connections of their
+    own, each committed as it is made: a failure can leave some made, some not."""
+    assert sync_run(full=True).ok
+    before = catalogue()
+    with connection.cursor() as cursor:
+        definitions = mirror_indexes.index_definitions(cursor)
+        DeferredIndex.objects.bulk_create(
+            [DeferredIndex(name=name, definition=sql) for name, sql in definitions.items()]
+        )
+        for name in sorted(definitions)[::2]:
+            cursor.execute(mirror_indexes._drop_statement(name, definitions[name]))
+
+    assert mirror_indexes.deferred_indexes_restore() == sorted(definitions)
+
+    assert catalogue() == before
+    assert not DeferredIndex.objects.exists()
+    assert segment_list(filters={"q": name_fragment()}).exists()

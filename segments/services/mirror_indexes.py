@@ -10,9 +10,11 @@ index is one sort.
 So a full sync into an empty mirror (``deferred_indexes``) reads the exact
 definitions of those indexes (and of SQLite's text-index triggers) from the
 database's catalogue, records them as ``DeferredIndex`` rows, drops them,
-loads, and makes them again. If the process dies in between, the next sync
-makes them first (``deferred_indexes_restore``). The audience index stays:
-each batch retires its audiences' missing segments through it.
+loads, and makes them again: PostgreSQL over two connections at once
+(``BUILD_CONNECTIONS``). If the process dies in between, the next sync makes
+them first (``deferred_indexes_restore``), passing over any already made. The
+audience index stays: each batch retires its audiences' missing segments
+through it.
 
 Trade: while the mirror loads, its queries scan rather than seek, and on
 SQLite name searches find nothing until the text index is rebuilt at the end;
@@ -22,9 +24,11 @@ the mirror was empty before, so nothing that was there is missing.
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from segments.models import DeferredIndex, Segment
 from segments.search import FTS_TABLE
@@ -33,6 +37,10 @@ from segments.search import FTS_TABLE
 MIN_AUDIENCES = 50
 KEPT_LEADING_COLUMNS = {"audience_id"}
 BUILD_CACHE_KIB = -16384  # SQLite's page cache while the indexes are built (negative: KiB)
+# PostgreSQL builds the set-aside indexes over this many connections at once: the
+# trigram GIN (a third of the work) builds on one core only, its B-trees alongside
+# it on the other (100,000 segments: 1.65 s one after another, 1.09 s over two).
+BUILD_CONNECTIONS = 2
 
 
 def _segment_table() -> str:
@@ -110,19 +118,58 @@ def _drop_statement(name: str, definition: str) -> str:
     return f"DROP {kind} IF EXISTS {connection.ops.quote_name(name)}"
 
 
+def _create_statement(definition: str) -> str:
+    """The recorded definition, made to pass over an index or trigger that is
+    there already (one a build left made before it failed)."""
+    kind = " TRIGGER " if _is_trigger(definition) else " INDEX "
+    return definition.replace(kind, f"{kind}IF NOT EXISTS ", 1)
+
+
+def _build_in_parallel(statements: list[str]) -> None:
+    """PostgreSQL: run the ``CREATE INDEX`` statements over ``BUILD_CONNECTIONS``
+    connections of their own, the GIN first (the longest), each committed as it
+    is made. The caller holds the ``DeferredIndex`` rows, so no other process
+    builds them meanwhile; if one build fails, the next restore makes the rest."""
+    pending = deque(sorted(statements, key=lambda sql: " USING gin " not in sql.lower()))
+
+    def build() -> None:
+        side = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with side.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '256MB'")
+                while True:
+                    try:
+                        sql = pending.popleft()
+                    except IndexError:
+                        return
+                    cursor.execute(sql)
+        finally:
+            side.close()
+
+    with ThreadPoolExecutor(BUILD_CONNECTIONS, thread_name_prefix="index-build") as pool:
+        for done in [pool.submit(build) for _ in range(BUILD_CONNECTIONS)]:
+            done.result()
+
+
 def deferred_indexes_restore(*, analyze: bool = True) -> list[str]:
     """Make every index a sync set aside (a sync that died while loading), then
     rebuild SQLite's text index if its triggers were among them, and gather the
     planner's statistics of the table unless the caller will (dropped indexes
     lose theirs: at 1,000,000 segments SQLite then took seconds for a key
     lookup). Returns the names."""
+    # Other connections cannot see a caller's transaction (a test's, say).
+    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
         deferred = list(DeferredIndex.objects.select_for_update().order_by("name"))
         if not deferred:
             return []
+        statements = [_create_statement(index.definition) for index in deferred]
+        if parallel:
+            _build_in_parallel(statements)
         with connection.cursor() as cursor, _build_memory(cursor):
-            for index in deferred:
-                cursor.execute(index.definition)
+            if not parallel:
+                for sql in statements:
+                    cursor.execute(sql)
             if any(_is_trigger(index.definition) for index in deferred):
                 cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608
             if analyze:

@@ -5,12 +5,19 @@ lands while it loads."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 
 from segments.models import Audience, Segment, SegmentCountSnapshot
+from segments.remote import Segment as RemoteSegment
+from segments.remote import record_row
+from segments.remote.fast_decode import data_rows
 from segments.services import mirror_indexes, mirror_store
+from segments.services.mirror_store import audiences_segments_replace
 from segments.services.sync import segment_refresh, sync_run
+from tests.remote.test_records import segment_payload
 
 pytestmark = pytest.mark.django_db
 IGNORED = {"synced_at"}  # when each row was written
@@ -114,3 +121,46 @@ def test_a_segment_refreshed_while_loading_then_dropped_by_the_platform_is_retir
 
     assert Segment.objects.get(segment_id=dropped).is_deleted
     assert report.segments_retired >= 1
+
+
+# Date-times a row keeps as the platform's text, where its cut to the microsecond
+# matters: a whole second (SQLite writes no fraction), a seventh digit of 9 (the
+# parser truncates, PostgreSQL would round), the first and the last day.
+EDGE_INSTANTS = [
+    "2026-06-24T12:59:42.0000000Z",
+    "2026-06-24T12:59:42.0000009Z",
+    "2026-06-24T12:59:42.9999999Z",
+    "0001-01-01T00:00:00.0000001Z",
+    "9999-12-31T23:59:59.9999999Z",
+]
+
+
+@pytest.mark.parametrize("new", [False, True], ids=["compared", "loaded"])
+def test_a_row_from_the_wire_and_one_from_its_record_store_the_same(db, new):
+    """What ``data_rows`` keeps as text is stored as the parsed record's datetime is,
+    so a sync of either kind finds the other's row unchanged."""
+    payloads = [
+        segment_payload(
+            segmentId=900 + i,
+            id=900 + i,
+            startDate=instant,
+            endDate=instant,
+            created=instant,
+            updated=EDGE_INSTANTS[-1 - i],
+        )
+        for i, instant in enumerate(EDGE_INSTANTS)
+    ]
+    wire = data_rows(RemoteSegment, json.dumps({"data": payloads}).encode())
+    records = [record_row(record) for record in RemoteSegment.parse_list(payloads)]
+    assert wire is not None
+    assert wire != records  # text against datetimes
+
+    audiences_segments_replace(batch=[(1001, wire)], new=new)
+    from_wire = mirror()
+    Segment.objects.all().delete()
+    audiences_segments_replace(batch=[(1001, records)], new=new)
+    assert mirror() == from_wire
+
+    written = dict(Segment.objects.values_list("segment_id", "synced_at"))
+    audiences_segments_replace(batch=[(1001, wire)])
+    assert dict(Segment.objects.values_list("segment_id", "synced_at")) == written

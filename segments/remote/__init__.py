@@ -21,7 +21,7 @@ from segments.remote.errors import (
     ValidationError,
 )
 from segments.remote.list_api import AudienceQuery, DateRange, ListApiClient
-from segments.remote.records import Account, Audience, AudienceRow, Segment
+from segments.remote.records import Account, Audience, AudienceRow, Segment, record_row
 from segments.remote.segment_api import SegmentApiClient
 from segments.remote.transport import TransportConfig
 
@@ -46,6 +46,7 @@ __all__ = [
     "ValidationError",
     "clients_reset",
     "list_api",
+    "record_row",
     "segment_api",
 ]
 

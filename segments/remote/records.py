@@ -8,6 +8,7 @@ raises ``BadResponse`` naming the key; datetimes become aware UTC.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -195,6 +196,16 @@ class Record:
         if not isinstance(payload, list):
             raise BadResponse(f"{where}: expected a JSON array, got {type(payload).__name__}")
         return [cls.parse(item, where=f"{where}[{i}]") for i, item in enumerate(payload)]
+
+
+def record_row(record: Record) -> tuple:
+    """A record's values in its field order: a row, as ``fast_decode.data_rows``
+    makes them without a record."""
+    values = type(record).__dict__.get("_row_values")
+    if values is None:
+        values = operator.attrgetter(*(f.name for f in dataclasses.fields(record)))
+        setattr(type(record), "_row_values", values)  # noqa: B010 - slots classes: set on the class
+    return values(record)
 
 
 class _Mismatch(Exception):

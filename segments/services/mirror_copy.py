@@ -4,8 +4,10 @@ The rows are copied into a temporary staging table in one stream, then the
 database itself picks the segments whose counts changed (for the count
 snapshots) and upserts the batch with one ``INSERT … SELECT … ON CONFLICT``.
 Row-by-row ``executemany`` spent most of a PostgreSQL sync binding parameters
-in Python (``python -m bench.profile_sync --db postgres``); the binary format
-halved the copy's own time again (1.1 s for 100,000 segments, from 2.1 s).
+in Python (``python -m bench.profile_sync --db postgres``). The copy is in the
+text format: a sync's rows hold date-times as the platform's text, which the
+database reads faster than Python makes ``datetime``s of them for the binary
+format (decoding and copying 100,000 segments: 1.5 to 0.9 CPU-seconds, bench/).
 
 A sync loading an empty mirror copies straight into the tables instead
 (``copy_new``): every segment is new, so there is nothing to compare or update.
@@ -71,38 +73,30 @@ def copy_new(
     rows: Sequence[Sequence],
     now: datetime,
 ) -> int:
-    """Insert ``rows``, none of which ``table`` holds yet, and a count snapshot of
-    each: two ``COPY`` streams. A row that is there after all fails the copy with
-    ``IntegrityError`` (the caller's savepoint decides). Returns the snapshots."""
+    """Insert ``rows``, none of which ``table`` holds yet, by ``COPY``, and a count
+    snapshot of each, made by the database from the rows it now holds. A row that
+    is there after all fails the copy with ``IntegrityError`` (the caller's
+    savepoint decides). Returns the snapshots."""
     quote = cursor.db.ops.quote_name
     _copy_rows(cursor, quote(table), columns, rows)
-    positions = [columns.index(c) for c in ("segment_id", *count_columns)]
-    _copy_rows(
-        cursor,
-        quote(snapshot_table),
-        ["segment_id", "taken_at", *count_columns],
-        ((row[positions[0]], now, *(row[i] for i in positions[1:])) for row in rows),
+    key = columns.index("segment_id")
+    counts = ", ".join(quote(c) for c in count_columns)
+    cursor.execute(
+        f"INSERT INTO {quote(snapshot_table)} (segment_id, taken_at, {counts}) "  # noqa: S608
+        f"SELECT segment_id, %s, {counts} FROM {quote(table)} WHERE segment_id = ANY(%s)",
+        [now, [row[key] for row in rows]],
     )
-    return len(rows)
+    return cursor.rowcount
 
 
 def _copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """Binary ``COPY`` of ``rows`` into ``columns`` of ``table`` (quoted), typed by
-    the table's own columns: psycopg's text adaptation of each value was half of
-    the copy (bench.profile_sync)."""
-    cursor.execute(
-        "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
-        "AND attnum > 0 AND NOT attisdropped",
-        [table],
-    )
-    types = dict(cursor.fetchall())
+    """``COPY`` of ``rows`` into ``columns`` of ``table`` (quoted), in the text format."""
     quote = cursor.db.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     # psycopg's own cursor copies: its errors are made Django's (IntegrityError…) here.
     with (
         cursor.db.wrap_database_errors,
-        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
     ):
-        copy.set_types([types[c] for c in columns])
         for row in rows:
             copy.write_row(row)

@@ -1,10 +1,12 @@
-"""Writing remote records into the mirror: one segment, or whole audiences in batches.
+"""Writing remote segments into the mirror: one segment, or whole audiences in batches.
 
-A batch goes in with one ``executemany`` upsert on SQLite (Django's
-``bulk_create`` spent most of a 100,000-segment sync compiling SQL per field,
-bench/) and through ``COPY`` and a staging table on PostgreSQL
-(``mirror_copy``). A count snapshot is stored for every segment whose counts
-differ from the mirror's.
+A batch is a list of rows (``SegmentRow``: a segment's values in
+``remote.Segment``'s field order, as ``SegmentApiClient.segment_rows_of_audience``
+gives them, a date-time as the platform's own text or as a ``datetime``). It
+goes in with one ``executemany`` upsert on SQLite (Django's ``bulk_create``
+spent most of a 100,000-segment sync compiling SQL per field, bench/) and
+through ``COPY`` on PostgreSQL (``mirror_copy``). A count snapshot is stored
+for every segment whose counts differ from the mirror's.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ from segments.services.mirror_copy import copy_new, staged_upsert
 RENAMED_COLUMNS = {"id": "record_id"}
 _RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(remote.Segment))
 SEGMENT_COLUMNS = tuple(RENAMED_COLUMNS.get(name, name) for name in _RECORD_FIELDS)
-_record_values = operator.attrgetter(*_RECORD_FIELDS)
+# Positions in a row (``SegmentRow``: the record's values in field order).
 _DATETIME_POSITIONS = tuple(
     i for i, f in enumerate(dataclasses.fields(remote.Segment)) if f.metadata["kind"] == "datetime"
 )
+_SEGMENT_ID = _RECORD_FIELDS.index("segment_id")
+_AUDIENCE_ID = _RECORD_FIELDS.index("audience_id")
+_row_counts = operator.itemgetter(*(_RECORD_FIELDS.index(c) for c in COUNT_FIELDS))
 _counts = operator.attrgetter(*COUNT_FIELDS)
 
 
@@ -39,13 +44,14 @@ def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Seg
         previous = previous_counts([record.segment_id]).get(record.segment_id)
         adapt = _datetime_adapter()
         names = _audience_names([record.audience_id])
+        row = remote.record_row(record)
         with connection.cursor() as cursor:
             # Written even when unchanged: the operator asked, and "synced" must move.
             cursor.execute(
-                _upsert_sql(only_changed=False), _segment_values(record, adapt(now), adapt, names)
+                _upsert_sql(only_changed=False), _segment_values(row, adapt(now), adapt, names)
             )
             if previous != _counts(record):
-                cursor.execute(_snapshot_sql(), _snapshot_values(record, adapt(now)))
+                cursor.execute(_snapshot_sql(), _snapshot_values(row, adapt(now)))
     return Segment.objects.select_related("audience", "account").get(segment_id=record.segment_id)
 
 
@@ -60,17 +66,18 @@ def audience_segments_replace(
     *, audience_id: int, records: list[remote.Segment], now: datetime | None = None
 ) -> tuple[int, int, int]:
     """Make the mirror's segments of one audience equal to ``records``, atomically."""
-    return audiences_segments_replace(batch=[(audience_id, records)], now=now)
+    rows = [remote.record_row(record) for record in records]
+    return audiences_segments_replace(batch=[(audience_id, rows)], now=now)
 
 
 def audiences_segments_replace(
     *,
-    batch: list[tuple[int, list[remote.Segment]]],
+    batch: list[tuple[int, list[tuple]]],
     now: datetime | None = None,
     names: dict[int, str] | None = None,
     new: bool = False,
 ) -> tuple[int, int, int]:
-    """Make the mirror's segments of each audience in ``batch`` equal to its records,
+    """Make the mirror's segments of each audience in ``batch`` equal to its rows,
     all in one transaction (so each audience is replaced whole or not at all).
 
     A segment whose values are all as stored is not written again (its row,
@@ -79,35 +86,35 @@ def audiences_segments_replace(
     writes. ``names``: the audiences' names by id, if the caller has them.
     ``new``: the mirror held none of these audiences' segments when the caller
     began (a sync loading an empty mirror); on PostgreSQL they are then copied
-    in without comparing, unless one was stored meanwhile. Returns (records,
+    in without comparing, unless one was stored meanwhile. Returns (segments,
     retired, snapshots).
     """
     now = now or timezone.now()
     audience_ids = [audience_id for audience_id, _ in batch]
-    records = [record for _, batch_records in batch for record in batch_records]
+    rows = [row for _, audience_rows in batch for row in audience_rows]
     with transaction.atomic():
         names = {} if names is None else names
-        if missing := {record.audience_id for record in records} - names.keys():
+        if missing := {row[_AUDIENCE_ID] for row in rows} - names.keys():
             names = {**names, **_audience_names(missing)}
         loaded = None
-        if new and records and connection.vendor == "postgresql":
-            loaded = _copy_new_segments(records, now, names)
+        if new and rows and connection.vendor == "postgresql":
+            loaded = _copy_new_segments(rows, now, names)
         if loaded is not None:
             snapshots = loaded
         elif connection.vendor == "postgresql":
-            snapshots = _copy_segments(records, now, names) if records else 0
+            snapshots = _copy_segments(rows, now, names) if rows else 0
         else:
-            snapshots = _upsert_segments(records, now, names)
+            snapshots = _upsert_segments(rows, now, names)
         retired = 0
         # A load's audiences hold only its batch, unless an operator's refresh
         # stored a segment meanwhile that the platform has since dropped.
         live = Segment.objects.filter(audience_id__in=audience_ids, is_deleted=False)
-        if loaded is None or live.count() != len(records):
-            retired = _retire_missing(audience_ids, {r.segment_id for r in records}, now)
+        if loaded is None or live.count() != len(rows):
+            retired = _retire_missing(audience_ids, {row[_SEGMENT_ID] for row in rows}, now)
         Audience.objects.filter(id__in=audience_ids).update(
             segments_synced_at=now, segments_dirty=False
         )
-    return len(records), retired, snapshots
+    return len(rows), retired, snapshots
 
 
 def _retire_missing(audience_ids: list[int], present: set[int], now: datetime) -> int:
@@ -128,25 +135,27 @@ def _audience_names(audience_ids) -> dict[int, str]:
     return dict(Audience.objects.filter(id__in=list(audience_ids)).values_list("id", "name"))
 
 
-def _upsert_segments(records: list[remote.Segment], now: datetime, names: dict[int, str]) -> int:
+def _upsert_segments(rows: list[tuple], now: datetime, names: dict[int, str]) -> int:
     """One ``executemany`` upsert, then the snapshots of the counts that changed."""
-    previous = previous_counts([r.segment_id for r in records])
-    changed = [r for r in records if previous.get(r.segment_id) != _counts(r)]
+    previous = previous_counts([row[_SEGMENT_ID] for row in rows])
+    changed = [row for row in rows if previous.get(row[_SEGMENT_ID]) != _row_counts(row)]
     adapt = _datetime_adapter()
     synced_at = adapt(now)
     with connection.cursor() as cursor:
-        if records:
+        if rows:
             cursor.executemany(
                 _upsert_sql(only_changed=True),
-                [_segment_values(r, synced_at, adapt, names) for r in records],
+                [_segment_values(row, synced_at, adapt, names) for row in rows],
             )
         if changed:
-            cursor.executemany(_snapshot_sql(), [_snapshot_values(r, synced_at) for r in changed])
+            cursor.executemany(
+                _snapshot_sql(), [_snapshot_values(row, synced_at) for row in changed]
+            )
     return len(changed)
 
 
-def _copy_segments(records: list[remote.Segment], now: datetime, names: dict[int, str]) -> int:
-    """PostgreSQL: the batch through ``COPY`` (psycopg adapts the values itself)."""
+def _copy_segments(rows: list[tuple], now: datetime, names: dict[int, str]) -> int:
+    """PostgreSQL: the batch through ``COPY`` and a staging table."""
     columns = _columns()
     with connection.cursor() as cursor:
         return staged_upsert(
@@ -155,15 +164,13 @@ def _copy_segments(records: list[remote.Segment], now: datetime, names: dict[int
             snapshot_table=SegmentCountSnapshot._meta.db_table,
             columns=columns,
             count_columns=COUNT_FIELDS,
-            rows=(_segment_values(r, now, None, names) for r in records),
+            rows=(_segment_values(row, now, _copy_instant, names) for row in rows),
             now=now,
             changed=changed_condition(connection.ops.quote_name(Segment._meta.db_table), columns),
         )
 
 
-def _copy_new_segments(
-    records: list[remote.Segment], now: datetime, names: dict[int, str]
-) -> int | None:
+def _copy_new_segments(rows: list[tuple], now: datetime, names: dict[int, str]) -> int | None:
     """PostgreSQL: the batch copied straight into the tables, none of it being in
     the mirror. ``None``, and nothing written, if one of its segments is there
     after all: an operator's refresh of one segment can land while a sync loads.
@@ -176,7 +183,7 @@ def _copy_new_segments(
                 snapshot_table=SegmentCountSnapshot._meta.db_table,
                 columns=_columns(),
                 count_columns=COUNT_FIELDS,
-                rows=[_segment_values(r, now, None, names) for r in records],
+                rows=[_segment_values(row, now, _copy_instant, names) for row in rows],
                 now=now,
             )
     except IntegrityError:
@@ -196,18 +203,31 @@ def previous_counts(segment_ids: list[int]) -> dict[int, tuple]:
 
 
 def _datetime_adapter():
-    """How a datetime goes into a query. On SQLite the same text Django writes
-    (naive UTC), made directly: Django's general adapter was a third of a
-    100,000-segment sync's time (bench/)."""
+    """How a row's date-time goes into a query. On SQLite the same text Django
+    writes (naive UTC), made directly (Django's general adapter was a third of a
+    100,000-segment sync's time, bench/), also from the platform's own text;
+    PostgreSQL takes a sync's rows by ``COPY`` (``_copy_instant``)."""
     if connection.vendor == "sqlite":
         return _sqlite_datetime
     return connection.ops.adapt_datetimefield_value
 
 
-def _sqlite_datetime(value: datetime) -> str:
+def _sqlite_datetime(value: datetime | str) -> str:
+    if type(value) is str:  # 2026-06-24T12:59:42.1118820Z: to the microsecond, as parsed
+        if value[20:26] == "000000":
+            return f"{value[:10]} {value[11:19]}"
+        return f"{value[:10]} {value[11:26]}"
     if value.tzinfo is UTC:  # what the records hold: drop "+00:00" (no PlatformInstant calls)
         return value.isoformat(" ")[:-6]
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _copy_instant(value: datetime | str) -> datetime | str:
+    """A date-time as ``COPY`` takes it: the platform's text cut to the microsecond
+    (PostgreSQL would round the seventh digit; the records' parser truncates)."""
+    if type(value) is str:
+        return f"{value[:26]}Z"
+    return value
 
 
 def _columns() -> list[str]:
@@ -253,18 +273,16 @@ def _snapshot_sql() -> str:
     )
 
 
-def _segment_values(record: remote.Segment, synced_at: object, adapt, names: dict) -> tuple:
-    """The upsert's parameters; ``synced_at`` comes already adapted, ``names`` are
-    the audiences' names by id. ``adapt``: how a datetime goes in (``None``: as it
-    is, for ``COPY``, which adapts its values itself)."""
-    values = _record_values(record)
-    if adapt is not None:
-        values = list(values)
-        for i in _DATETIME_POSITIONS:
-            if values[i] is not None:
-                values[i] = adapt(values[i])
-    return (*values, synced_at, False, None, names.get(record.audience_id, ""))
+def _segment_values(row: tuple, synced_at: object, adapt, names: dict) -> list:
+    """The upsert's parameters of a row; ``synced_at`` comes already adapted,
+    ``names`` are the audiences' names by id, ``adapt`` is how a date-time goes in."""
+    values = list(row)
+    for i in _DATETIME_POSITIONS:
+        if values[i] is not None:
+            values[i] = adapt(values[i])
+    values += (synced_at, False, None, names.get(row[_AUDIENCE_ID], ""))
+    return values
 
 
-def _snapshot_values(record: remote.Segment, taken_at: object) -> tuple:
-    return (record.segment_id, taken_at, *_counts(record))
+def _snapshot_values(row: tuple, taken_at: object) -> tuple:
+    return (row[_SEGMENT_ID], taken_at, *_row_counts(row))

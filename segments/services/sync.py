@@ -185,17 +185,18 @@ def dirty_audiences():
 
 def _fetch_ahead(
     client: remote.SegmentApiClient, audience_ids: list[int]
-) -> Iterator[tuple[int, list[remote.Segment]]]:
-    """Each audience's segments, in order, fetched a few audiences ahead by a small
-    thread pool, so the remote's latency overlaps the database writes."""
+) -> Iterator[tuple[int, list[tuple]]]:
+    """Each audience's segments (as rows, ``mirror_store``), in order, fetched a few
+    audiences ahead by a small thread pool, so the remote's latency overlaps the
+    database writes."""
 
-    def once(audience_id: int) -> tuple[int, list[remote.Segment]]:
+    def once(audience_id: int) -> tuple[int, list[tuple]]:
         try:
-            return audience_id, client.segments_of_audience(audience_id=audience_id)
+            return audience_id, client.segment_rows_of_audience(audience_id=audience_id)
         except NotFound:
             return audience_id, []
 
-    def fetch(audience_id: int) -> tuple[int, list[remote.Segment]]:
+    def fetch(audience_id: int) -> tuple[int, list[tuple]]:
         # Parallel fetches share whatever failure pattern the remote has (every third
         # call failing can hit all of one request's attempts): such a read is retried.
         for round_ in range(FETCH_ROUNDS - 1):
@@ -239,7 +240,7 @@ def segments_sync(
     names = dict(audiences.order_by("id").values_list("id", "name"))
     audience_ids = list(names)
     stage_progress(source, total=len(audience_ids))
-    batch: list[tuple[int, list[remote.Segment]]] = []
+    batch: list[tuple[int, list[tuple]]] = []
     loading = False
 
     def flush(done: int) -> None:
@@ -258,7 +259,7 @@ def segments_sync(
         with deferred_indexes(audiences=len(audience_ids) if full else 0) as loading:
             for done, fetched in enumerate(_fetch_ahead(client, audience_ids), start=1):
                 batch.append(fetched)
-                if sum(len(records) for _, records in batch) >= WRITE_BATCH:
+                if sum(len(rows) for _, rows in batch) >= WRITE_BATCH:
                     flush(done)
                 progress("segments", done, len(audience_ids))
             flush(done)

@@ -1,25 +1,30 @@
-"""The fast decoder of segment lists against the general path (json + Record.parse).
+"""The fast decoders of segment lists against the general path (json + Record.parse).
 
-Where the fast decoder vouches for a body it must give exactly the records the
-general path gives (values, the datetime subclass and its seventh digit);
-where the general path refuses a body, the fast one must not vouch for it, so
-the client falls back and words the error as before.
+Where a fast decoder vouches for a body it must give exactly what the general
+path gives: the same records (values, the datetime subclass and its seventh
+digit), or rows of the same values with each date-time as text that reads as
+the same instant; where the general path refuses a body, no fast decoder may
+vouch for it, so the client falls back and words the error as before.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from segments.remote import BadResponse, Segment
-from segments.remote.fast_decode import data_list
+from segments.remote import BadResponse, Segment, record_row
+from segments.remote.fast_decode import data_list, data_rows
+from segments.remote.records import parse_datetime
 from tests.remote.test_records import segment_payload
 
 KEYS = list(segment_payload())
+# The date-time keys: in the platform's own form, rows keep them as text.
+PLATFORM_FORM = ("created", "endDate", "startDate", "updated")
 ODD_VALUES = st.one_of(
     st.none(),
     st.booleans(),
@@ -49,8 +54,12 @@ CHANGES = st.dictionaries(
 )
 
 
-def payload_with(changes: dict) -> dict:
+def payload_with(changes: dict, *, platform_dates: bool = False) -> dict:
+    """``segment_payload`` changed; ``platform_dates``: with every date-time in the
+    platform's own form (the one the row decoder keeps), before the changes."""
     payload = segment_payload()
+    if platform_dates:
+        payload.update(dict.fromkeys(PLATFORM_FORM, "2025-02-01T10:00:00.0000000Z"))
     for key, value in changes.items():
         if value == "<missing>":
             del payload[key]
@@ -79,28 +88,83 @@ def exact(records) -> list:
     (read as they are: ``dataclasses.astuple`` copies, and a copied
     ``PlatformInstant`` loses its digit)."""
     return [
-        [
-            (value, type(value), getattr(value, "hundred_ns", None))
-            for value in (getattr(record, f.name) for f in dataclasses.fields(record))
-        ]
+        [exact_value(getattr(record, f.name)) for f in dataclasses.fields(record)]
         for record in records
     ]
 
 
+def exact_rows(rows) -> list:
+    """Rows as ``exact`` shows records: a date-time's text read as the parser reads it."""
+    return [
+        [
+            exact_value(
+                parse_datetime(value) if type(value) is str and kind == "datetime" else value
+            )
+            for value, kind in zip(row, KINDS, strict=True)
+        ]
+        for row in rows
+    ]
+
+
+def exact_value(value) -> tuple:
+    return (value, type(value), getattr(value, "hundred_ns", None))
+
+
+KINDS = [f.metadata["kind"] for f in dataclasses.fields(Segment)]
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(changes=st.lists(CHANGES, min_size=0, max_size=3))
-@example(changes=[{}])
-@example(changes=[{"userId": 42, "segmentRefId": "x-1"}, {"userId": True}])
-@example(changes=[{"totalLogCount": 2**65}])
-@example(changes=[{"created": "2026-06-24T12:59:42.11188279999Z"}])
-def test_fast_decode_gives_the_general_paths_records_or_stands_aside(changes):
-    body = json.dumps({"data": [payload_with(c) for c in changes], "other": 1}).encode()
+@given(changes=st.lists(CHANGES, min_size=0, max_size=3), platform_dates=st.booleans())
+@example(changes=[{}], platform_dates=False)
+@example(changes=[{"userId": 42, "segmentRefId": "x-1"}, {"userId": True}], platform_dates=True)
+@example(changes=[{"userId": 42, "segmentRefId": 7}], platform_dates=True)
+@example(changes=[{"totalLogCount": 2**65}], platform_dates=True)
+@example(changes=[{"created": "2026-06-24T12:59:42.11188279999Z"}], platform_dates=True)
+@example(changes=[{"created": "2026-02-30T12:59:42.1118827Z"}], platform_dates=True)
+@example(changes=[{"created": "0000-06-24T12:59:42.1118827Z"}], platform_dates=True)
+@example(changes=[{"created": "2026-06-24T24:00:00.0000000Z"}], platform_dates=True)
+@example(changes=[{"endDate": "2026-06-24T23:59:60.0000000Z"}], platform_dates=True)
+def test_fast_decode_gives_the_general_paths_records_or_stands_aside(changes, platform_dates):
+    payloads = [payload_with(c, platform_dates=platform_dates) for c in changes]
+    body = json.dumps({"data": payloads, "other": 1}).encode()
     expected = general(body)
     fast = data_list(Segment, body)
-    if fast is None:
-        return
-    assert not isinstance(expected, str), f"the general path refused it: {expected}"
-    assert exact(fast) == exact(expected)
+    if fast is not None:
+        assert not isinstance(expected, str), f"the general path refused it: {expected}"
+        assert exact(fast) == exact(expected)
+    rows = data_rows(Segment, body)
+    if rows is not None:
+        assert not isinstance(expected, str), f"the general path refused it: {expected}"
+        assert exact_rows(rows) == exact_rows([record_row(r) for r in expected])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    instants=st.lists(
+        st.datetimes(
+            min_value=datetime(1, 1, 1),
+            max_value=datetime(9999, 12, 31, 23, 59, 59),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    ticks=st.integers(0, 9),
+)
+def test_rows_keep_every_date_time_of_the_platforms_own_form_as_its_text(instants, ticks):
+    texts = [f"{i.year:04d}-{i:%m-%dT%H:%M:%S}.{i.microsecond:06d}{ticks}Z" for i in instants]
+    payloads = [payload_with(dict.fromkeys(PLATFORM_FORM, t)) for t in texts]
+    body = json.dumps({"data": payloads}).encode()
+    rows = data_rows(Segment, body)
+    assert rows is not None
+    assert [row[KINDS.index("datetime")] for row in rows] == texts
+    assert exact_rows(rows) == exact_rows([record_row(r) for r in general(body)])
+
+
+def test_rows_leave_other_date_time_forms_to_the_records():
+    """``segment_payload`` has a date-time without a fraction and one with an offset."""
+    body = json.dumps({"data": [segment_payload()]}).encode()
+    assert data_list(Segment, body) is not None
+    assert data_rows(Segment, body) is None
 
 
 def test_a_well_formed_list_takes_the_fast_path():
@@ -130,3 +194,4 @@ def test_a_well_formed_list_takes_the_fast_path():
 def test_what_the_general_path_refuses_the_fast_path_does_not_vouch_for(body):
     assert isinstance(general(body), str)
     assert data_list(Segment, body) is None
+    assert data_rows(Segment, body) is None

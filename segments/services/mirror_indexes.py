@@ -1,10 +1,11 @@
-"""The segment mirror's secondary indexes, set aside while a sync loads an empty mirror.
+"""The mirror's secondary indexes, set aside while a sync loads an empty mirror.
 
-A first sync writes every segment. Kept up row by row, the table's dozen
-indexes and the name search's text index cost SQLite about 95 µs and
-PostgreSQL about 45 µs per segment, more than the 35 µs of fetching it, and at
-a million segments SQLite rewrote the same scattered index pages at every
-commit (bench/, docs/performance.md). Built once from the loaded rows, each
+A first sync writes every segment and a count snapshot of each. Kept up row by
+row, the segment table's dozen indexes and the name search's text index cost
+SQLite about 95 µs and PostgreSQL about 45 µs per segment, more than the 35 µs
+of fetching it, and at a million segments SQLite rewrote the same scattered
+index pages at every commit (bench/, docs/performance.md); the snapshots' index
+too is written at random segment ids. Built once from the loaded rows, each
 index is one sort.
 
 So a full sync into an empty mirror (``deferred_indexes``) reads the exact
@@ -30,33 +31,42 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
-from segments.models import DeferredIndex, Segment
+from segments.models import DeferredIndex, Segment, SegmentCountSnapshot
 from segments.search import FTS_TABLE
 
 # Below this many audiences (about 50 segments each) row-by-row upkeep is as fast.
 MIN_AUDIENCES = 50
 KEPT_LEADING_COLUMNS = {"audience_id"}
 BUILD_CACHE_KIB = -16384  # SQLite's page cache while the indexes are built (negative: KiB)
+# SQLite's sorter may use this many threads of its own to build an index (1,000,000
+# segments: the B-trees 14.8 to 11.1 s).
+BUILD_THREADS = 2
+# FTS5 merges its index's segments less eagerly while it is rebuilt (1,000,000
+# names: 15.5 to 12.0 s), then as by default (FTS5's ``automerge`` is 4).
+REBUILD_AUTOMERGE, AUTOMERGE = 16, 4
 # PostgreSQL builds the set-aside indexes over this many connections at once: the
 # trigram GIN (a third of the work) builds on one core only, its B-trees alongside
 # it on the other (100,000 segments: 1.65 s one after another, 1.09 s over two).
 BUILD_CONNECTIONS = 2
 
 
-def _segment_table() -> str:
-    return Segment._meta.db_table
+def _tables() -> list[str]:
+    """The tables a load writes a row of per segment: the segments and their count
+    snapshots (whose one index, taken row by row at random segment ids, cost a
+    1,000,000-segment load on PostgreSQL more than its copy, bench/)."""
+    return [Segment._meta.db_table, SegmentCountSnapshot._meta.db_table]
 
 
-def _sqlite_definitions(cursor) -> dict[str, str]:
+def _sqlite_definitions(cursor, table: str) -> dict[str, str]:
     """SQLite: the table's own indexes (not the primary key's automatic one) and
     its triggers, by name, as ``sqlite_master`` holds their statements."""
     cursor.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s "
         "AND type IN ('index', 'trigger') AND sql IS NOT NULL",
-        [_segment_table()],
+        [table],
     )
     rows = cursor.fetchall()
-    constraints = connection.introspection.get_constraints(cursor, _segment_table())
+    constraints = connection.introspection.get_constraints(cursor, table)
     return {
         name: sql
         for kind, name, sql in rows
@@ -64,7 +74,7 @@ def _sqlite_definitions(cursor) -> dict[str, str]:
     }
 
 
-def _postgres_definitions(cursor) -> dict[str, str]:
+def _postgres_definitions(cursor, table: str) -> dict[str, str]:
     """PostgreSQL: the table's indexes that back no constraint, by name."""
     cursor.execute(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid), "
@@ -73,7 +83,7 @@ def _postgres_definitions(cursor) -> dict[str, str]:
         "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE i.indrelid = %s::regclass "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
-        [_segment_table()],
+        [table],
     )
     return {name: sql for name, sql, leading in cursor.fetchall() if not _kept([leading])}
 
@@ -81,9 +91,8 @@ def _postgres_definitions(cursor) -> dict[str, str]:
 def index_definitions(cursor) -> dict[str, str]:
     """What a load sets aside, by name: its ``CREATE`` statement, read from this
     database's catalogue."""
-    if connection.vendor == "postgresql":
-        return _postgres_definitions(cursor)
-    return _sqlite_definitions(cursor)
+    read = _postgres_definitions if connection.vendor == "postgresql" else _sqlite_definitions
+    return {name: sql for table in _tables() for name, sql in read(cursor, table).items()}
 
 
 def _kept(columns: list | None) -> bool:
@@ -91,11 +100,12 @@ def _kept(columns: list | None) -> bool:
 
 
 @contextlib.contextmanager
-def _build_memory(cursor) -> Iterator[None]:
+def _build_settings(cursor) -> Iterator[None]:
     """The memory of the index builds' sorts. PostgreSQL: more than its default,
     for this transaction. SQLite sorts in as much memory as its page cache holds,
     so the cache is made small while building: with the 64 MB of settings a
-    1,000,000-segment sync peaked at 237 MB, for no faster build."""
+    1,000,000-segment sync peaked at 237 MB, for no faster build; its sorter
+    gets ``BUILD_THREADS``."""
     if connection.vendor == "postgresql":
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         yield
@@ -103,10 +113,21 @@ def _build_memory(cursor) -> Iterator[None]:
     cursor.execute("PRAGMA cache_size")
     (size,) = cursor.fetchone()
     cursor.execute(f"PRAGMA cache_size = {BUILD_CACHE_KIB}")
+    cursor.execute(f"PRAGMA threads = {BUILD_THREADS}")
     try:
         yield
     finally:
+        cursor.execute("PRAGMA threads = 0")
         cursor.execute(f"PRAGMA cache_size = {int(size)}")
+
+
+def _text_index_rebuild(cursor) -> None:
+    """SQLite: make the name search's FTS5 index again from the names."""
+    fts = FTS_TABLE
+    merge = f"INSERT INTO {fts}({fts}, rank) VALUES ('automerge', %s)"  # noqa: S608
+    cursor.execute(merge, [REBUILD_AUTOMERGE])
+    cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
+    cursor.execute(merge, [AUTOMERGE])
 
 
 def _is_trigger(definition: str) -> bool:
@@ -154,7 +175,7 @@ def _build_in_parallel(statements: list[str]) -> None:
 def deferred_indexes_restore(*, analyze: bool = True) -> list[str]:
     """Make every index a sync set aside (a sync that died while loading), then
     rebuild SQLite's text index if its triggers were among them, and gather the
-    planner's statistics of the table unless the caller will (dropped indexes
+    planner's statistics of the tables unless the caller will (dropped indexes
     lose theirs: at 1,000,000 segments SQLite then took seconds for a key
     lookup). Returns the names."""
     # Other connections cannot see a caller's transaction (a test's, say).
@@ -166,14 +187,15 @@ def deferred_indexes_restore(*, analyze: bool = True) -> list[str]:
         statements = [_create_statement(index.definition) for index in deferred]
         if parallel:
             _build_in_parallel(statements)
-        with connection.cursor() as cursor, _build_memory(cursor):
+        with connection.cursor() as cursor, _build_settings(cursor):
             if not parallel:
                 for sql in statements:
                     cursor.execute(sql)
             if any(_is_trigger(index.definition) for index in deferred):
-                cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608
+                _text_index_rebuild(cursor)
             if analyze:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(_segment_table())}")
+                for table in _tables():
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
         DeferredIndex.objects.filter(name__in=[index.name for index in deferred]).delete()
     return [index.name for index in deferred]
 

@@ -9,8 +9,9 @@ text format: a sync's rows hold date-times as the platform's text, which the
 database reads faster than Python makes ``datetime``s of them for the binary
 format (decoding and copying 100,000 segments: 1.5 to 0.9 CPU-seconds, bench/).
 
-A sync loading an empty mirror copies straight into the tables instead
-(``copy_new``): every segment is new, so there is nothing to compare or update.
+A sync loading an empty mirror copies straight into the segment table instead
+(``mirror_store._load_new_segments``): every segment is new, so there is
+nothing to compare or update.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def staged_upsert(
         f"CREATE TEMPORARY TABLE {STAGING} ON COMMIT DROP AS "  # noqa: S608 - names from the model
         f"SELECT {names} FROM {quote(table)} WITH NO DATA"
     )
-    _copy_rows(cursor, STAGING, columns, rows)
+    copy_rows(cursor, STAGING, columns, rows)
     counts = ", ".join(quote(c) for c in count_columns)
     old = ", ".join(f"t.{quote(c)}" for c in count_columns)
     new = ", ".join(f"s.{quote(c)}" for c in count_columns)
@@ -63,33 +64,7 @@ def staged_upsert(
     return snapshots
 
 
-def copy_new(
-    *,
-    cursor,
-    table: str,
-    snapshot_table: str,
-    columns: Sequence[str],
-    count_columns: Sequence[str],
-    rows: Sequence[Sequence],
-    now: datetime,
-) -> int:
-    """Insert ``rows``, none of which ``table`` holds yet, by ``COPY``, and a count
-    snapshot of each, made by the database from the rows it now holds. A row that
-    is there after all fails the copy with ``IntegrityError`` (the caller's
-    savepoint decides). Returns the snapshots."""
-    quote = cursor.db.ops.quote_name
-    _copy_rows(cursor, quote(table), columns, rows)
-    key = columns.index("segment_id")
-    counts = ", ".join(quote(c) for c in count_columns)
-    cursor.execute(
-        f"INSERT INTO {quote(snapshot_table)} (segment_id, taken_at, {counts}) "  # noqa: S608
-        f"SELECT segment_id, %s, {counts} FROM {quote(table)} WHERE segment_id = ANY(%s)",
-        [now, [row[key] for row in rows]],
-    )
-    return cursor.rowcount
-
-
-def _copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+def copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """``COPY`` of ``rows`` into ``columns`` of ``table`` (quoted), in the text format."""
     quote = cursor.db.ops.quote_name
     names = ", ".join(quote(c) for c in columns)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from segments import remote
 from segments.models import COUNT_FIELDS, Audience, Segment, SegmentCountSnapshot
-from segments.services.mirror_copy import copy_new, staged_upsert
+from segments.services.mirror_copy import copy_rows, staged_upsert
 
 # Record attributes stored under another column name; every other attribute of
 # ``remote.Segment`` is its column's name (wire names are mapped in remote.records).
@@ -85,9 +85,9 @@ def audiences_segments_replace(
     audience's fetch time), so a sync of an unchanged platform reads more than it
     writes. ``names``: the audiences' names by id, if the caller has them.
     ``new``: the mirror held none of these audiences' segments when the caller
-    began (a sync loading an empty mirror); on PostgreSQL they are then copied
-    in without comparing, unless one was stored meanwhile. Returns (segments,
-    retired, snapshots).
+    began (a sync loading an empty mirror); they are then inserted without
+    comparing (``_load_new_segments``), unless one was stored meanwhile. Returns
+    (segments, retired, snapshots).
     """
     now = now or timezone.now()
     audience_ids = [audience_id for audience_id, _ in batch]
@@ -96,9 +96,7 @@ def audiences_segments_replace(
         names = {} if names is None else names
         if missing := {row[_AUDIENCE_ID] for row in rows} - names.keys():
             names = {**names, **_audience_names(missing)}
-        loaded = None
-        if new and rows and connection.vendor == "postgresql":
-            loaded = _copy_new_segments(rows, now, names)
+        loaded = _load_new_segments(rows, now, names) if new and rows else None
         if loaded is not None:
             snapshots = loaded
         elif connection.vendor == "postgresql":
@@ -170,22 +168,31 @@ def _copy_segments(rows: list[tuple], now: datetime, names: dict[int, str]) -> i
         )
 
 
-def _copy_new_segments(rows: list[tuple], now: datetime, names: dict[int, str]) -> int | None:
-    """PostgreSQL: the batch copied straight into the tables, none of it being in
-    the mirror. ``None``, and nothing written, if one of its segments is there
-    after all: an operator's refresh of one segment can land while a sync loads.
-    (SQLite's plain ``INSERT`` was no faster than its upsert, bench/.)"""
+def _load_new_segments(rows: list[tuple], now: datetime, names: dict[int, str]) -> int | None:
+    """The batch written straight into the tables, none of it being in the mirror:
+    PostgreSQL by ``COPY``, SQLite by a plain ``INSERT``; then a count snapshot of
+    each, made by the database from the rows it now holds, found by their
+    audiences and this write's time (a load writes an audience's rows side by
+    side: 1,000,000 segments on PostgreSQL, 1.7 s against 5.7 s looking up each
+    key, and no snapshot row made in Python). Returns the snapshots; ``None``,
+    and nothing written, if one of its segments is there after all: an
+    operator's refresh of one segment can land while a sync loads."""
+    table = Segment._meta.db_table
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            return copy_new(
-                cursor=cursor,
-                table=Segment._meta.db_table,
-                snapshot_table=SegmentCountSnapshot._meta.db_table,
-                columns=_columns(),
-                count_columns=COUNT_FIELDS,
-                rows=[_segment_values(row, now, _copy_instant, names) for row in rows],
-                now=now,
-            )
+            if connection.vendor == "postgresql":
+                written_at = now
+                values = [_segment_values(row, now, _copy_instant, names) for row in rows]
+                copy_rows(cursor, connection.ops.quote_name(table), _columns(), values)
+            else:
+                adapt = _datetime_adapter()
+                written_at = adapt(now)
+                cursor.executemany(
+                    _insert_sql(), [_segment_values(row, written_at, adapt, names) for row in rows]
+                )
+            audience_ids = sorted({row[_AUDIENCE_ID] for row in rows})
+            cursor.execute(_snapshot_written_sql(len(audience_ids)), [*audience_ids, written_at])
+            return cursor.rowcount
     except IntegrityError:
         return None
 
@@ -237,17 +244,22 @@ def _columns() -> list[str]:
     return [fields[c] for c in (*SEGMENT_COLUMNS, *extra)]
 
 
+def _insert_sql() -> str:
+    columns = _columns()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    return (
+        f"INSERT INTO {quote(Segment._meta.db_table)} ({names}) "  # noqa: S608 - from the model
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+
+
 def _upsert_sql(*, only_changed: bool) -> str:
     columns = _columns()
     quote = connection.ops.quote_name
     table = quote(Segment._meta.db_table)
-    names = ", ".join(quote(c) for c in columns)
     updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != "segment_id")
-    sql = (
-        f"INSERT INTO {table} ({names}) "  # noqa: S608 - names from the model
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({quote('segment_id')}) DO UPDATE SET {updates}"
-    )
+    sql = f"{_insert_sql()} ON CONFLICT ({quote('segment_id')}) DO UPDATE SET {updates}"
     if only_changed:
         sql += " WHERE " + changed_condition(table, columns)
     return sql
@@ -262,6 +274,19 @@ def changed_condition(table: str, columns) -> str:
     new = ", ".join(f"EXCLUDED.{c}" for c in compared)
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     return f"({stored}) {differs} ({new})"
+
+
+def _snapshot_written_sql(audiences: int) -> str:
+    """A snapshot of the counts of every segment of the given audiences written at
+    the given time (parameters: the audience ids, then the time)."""
+    quote = connection.ops.quote_name
+    counts = ", ".join(quote(c) for c in COUNT_FIELDS)
+    return (
+        f"INSERT INTO {quote(SegmentCountSnapshot._meta.db_table)} "  # noqa: S608 - from the model
+        f"(segment_id, taken_at, {counts}) "
+        f"SELECT segment_id, synced_at, {counts} FROM {quote(Segment._meta.db_table)} "
+        f"WHERE audience_id IN ({', '.join(['%s'] * audiences)}) AND synced_at = %s"
+    )
 
 
 def _snapshot_sql() -> str:

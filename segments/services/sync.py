@@ -55,10 +55,13 @@ CATALOGUE_PAGE_SIZE = 100
 # Audiences fetched ahead of the writes, by how many threads, and segments per write.
 # More audiences ahead than one write holds, so that fetching goes on while a batch
 # is written (8 ahead left the fetch waiting for each PostgreSQL batch, bench/).
-FETCH_AHEAD = 64
+FETCH_AHEAD = 256
 FETCH_THREADS = 3
 FETCH_ROUNDS, FETCH_ROUND_PAUSE = 3, 0.2
-WRITE_BATCH = 2000
+# Each write commits: SQLite then writes every page the batch touched to its log, the
+# key index's scattered across the table (a 1,000,000-segment first sync on SQLite:
+# 114 s in batches of 2,000, 99.6 s of 10,000; PostgreSQL alike either way).
+WRITE_BATCH = 10_000
 # Overlap between runs: the remote's clock and ours may differ a little.
 CURSOR_OVERLAP = timedelta(minutes=5)
 ACCOUNT_COLUMNS = tuple(f.name for f in dataclasses.fields(remote.Account))

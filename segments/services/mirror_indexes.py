@@ -37,9 +37,11 @@ from segments.search import FTS_TABLE
 # Below this many audiences (about 50 segments each) row-by-row upkeep is as fast.
 MIN_AUDIENCES = 50
 KEPT_LEADING_COLUMNS = {"audience_id"}
-BUILD_CACHE_KIB = -16384  # SQLite's page cache while the indexes are built (negative: KiB)
-# SQLite's sorter may use this many threads of its own to build an index (1,000,000
-# segments: the B-trees 14.8 to 11.1 s).
+# SQLite's page cache while the indexes are built (negative: KiB), and the threads
+# its sorter may use. Each thread sorts in as much memory as the cache holds: for
+# 1,000,000 segments, 16 MB and one thread took 13.3 s for the B-trees and a peak
+# of 47 MB, two threads 10.7 s and 79 MB, 4 MB and two threads 8.6 s and 31 MB.
+BUILD_CACHE_KIB = -4096
 BUILD_THREADS = 2
 # FTS5 merges its index's segments less eagerly while it is rebuilt (1,000,000
 # names: 15.5 to 12.0 s), then as by default (FTS5's ``automerge`` is 4).
@@ -103,9 +105,9 @@ def _kept(columns: list | None) -> bool:
 def _build_settings(cursor) -> Iterator[None]:
     """The memory of the index builds' sorts. PostgreSQL: more than its default,
     for this transaction. SQLite sorts in as much memory as its page cache holds,
-    so the cache is made small while building: with the 64 MB of settings a
-    1,000,000-segment sync peaked at 237 MB, for no faster build; its sorter
-    gets ``BUILD_THREADS``."""
+    so the cache is made small while building (with the 64 MB of settings a
+    1,000,000-segment sync peaked at 237 MB, for no faster build), and its
+    sorter gets ``BUILD_THREADS``."""
     if connection.vendor == "postgresql":
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         yield

@@ -19,6 +19,7 @@ from segments.remote.transport import (
     error_for,
     is_utf8,
     json_body,
+    read,
     request_id_of,
     send,
 )
@@ -65,6 +66,7 @@ class SegmentApiClient:
             self._config, read_methods=LOGIN_RETRY_METHODS, base_url=self.base_url
         )
         self._login_lock = threading.Lock()
+        self._read_prepared: tuple[str, requests.PreparedRequest] | None = None
 
     def __repr__(self) -> str:
         return f"<SegmentApiClient {self.base_url}>"
@@ -116,8 +118,11 @@ class SegmentApiClient:
         """Call an endpoint and return its ``data``; log in first, and again once on 401."""
         return self._data(self._send(name, json=json, **path_args), name=name)
 
-    def _send(self, name: str, *, json: Any = None, **path_args: Any) -> requests.Response:
-        """Call an endpoint; its answer if 2xx, else the error for it."""
+    def _send(
+        self, name: str, *, json: Any = None, bulk: bool = False, **path_args: Any
+    ) -> requests.Response:
+        """Call an endpoint; its answer if 2xx, else the error for it. ``bulk``: a
+        read a sync makes by the thousand, sent by ``transport.read``."""
         method, template = ENDPOINTS[name]
         url = self.base_url + template.format(**path_args)
         for attempt in (1, 2):
@@ -126,15 +131,20 @@ class SegmentApiClient:
                     if not self._cookie:
                         self.login()
             cookie = self._cookie
-            response = send(
-                self._session,
-                self._config,
-                method,
-                url,
-                operation=name,
-                json=json,
-                headers={"Cookie": f"{COOKIE_NAME}={cookie}"},
-            )
+            if bulk:
+                response = read(
+                    self._session, self._config, self._read_request(url, cookie), operation=name
+                )
+            else:
+                response = send(
+                    self._session,
+                    self._config,
+                    method,
+                    url,
+                    operation=name,
+                    json=json,
+                    headers={"Cookie": f"{COOKIE_NAME}={cookie}"},
+                )
             self._session.cookies.clear()
             if response.status_code == 401 and attempt == 1 and self._username:
                 with self._login_lock:
@@ -145,6 +155,19 @@ class SegmentApiClient:
         if not 200 <= response.status_code < 300:
             raise error_for(response, operation=name)
         return response
+
+    def _read_request(self, url: str, cookie: str) -> requests.PreparedRequest:
+        """A GET of ``url`` as the session prepares it, copied from one prepared
+        for this cookie (preparing each anew cost a tenth of a bulk read)."""
+        prepared = self._read_prepared
+        if prepared is None or prepared[0] != cookie:
+            request = requests.Request(
+                "GET", self.base_url, headers={"Cookie": f"{COOKIE_NAME}={cookie}"}
+            )
+            prepared = self._read_prepared = (cookie, self._session.prepare_request(request))
+        read_request = prepared[1].copy()
+        read_request.prepare_url(url, None)
+        return read_request
 
     @staticmethod
     def _data(response: requests.Response, *, name: str) -> Any:
@@ -185,7 +208,7 @@ class SegmentApiClient:
         segment (``fast_decode.data_rows``), unless the answer needs the checked
         parse, which also words its error."""
         name = "segments_of_audience"
-        response = self._send(name, audience_id=int(audience_id))
+        response = self._send(name, bulk=True, audience_id=int(audience_id))
         if is_utf8(response) and (rows := data_rows(Segment, response.content)) is not None:
             return rows
         records = self._parse(Segment.parse_list, self._data(response, name=name), name=name)

@@ -88,10 +88,14 @@ def test_both_clients_go_through_the_environments_proxy(sandbox, proxy, monkeypa
     with list_client, segment_client:
         page = list_client.audience_page(AudienceQuery(audience_type="segment", page_size=5))
         segment_client.platform_accounts()
+        # A sync's reads, sent by the session's adapter itself (transport.read).
+        rows = segment_client.segment_rows_of_audience(audience_id=page.rows[0].audience_id)
     assert page.rows
     host = urlsplit(sandbox.list_api_url).netloc
     assert any(line.startswith(f"POST http://{host}/") for line in seen), seen
     assert any("/account/login" in line for line in seen), seen
+    assert rows
+    assert f"GET http://{host}/api/segment/audience/{page.rows[0].audience_id}" in seen
 
 
 def test_a_host_in_no_proxy_is_reached_directly(sandbox, proxy, monkeypatch):
@@ -99,6 +103,7 @@ def test_a_host_in_no_proxy_is_reached_directly(sandbox, proxy, monkeypatch):
     _environment(monkeypatch, proxy=url, no_proxy="127.0.0.1,localhost")
     list_client, segment_client = _clients(sandbox)
     with list_client, segment_client:
-        list_client.audience_page(AudienceQuery(audience_type="segment", page_size=5))
+        page = list_client.audience_page(AudienceQuery(audience_type="segment", page_size=5))
         segment_client.platform_accounts()
+        segment_client.segment_rows_of_audience(audience_id=page.rows[0].audience_id)
     assert seen == []

@@ -1,12 +1,15 @@
 """Every error class, produced through the sandbox's fault injection.
 
 The request log counts attempts: reads are retried (at most 3 attempts), a
-write is never sent twice once it may have reached the server.
+write is never sent twice once it may have reached the server. A segment list
+is also read as a sync reads it, for rows (``transport.read``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
 
 import pytest
@@ -206,6 +209,19 @@ def audience_id(logged_in, segment_id):
     return logged_in.segment(segment_id=segment_id).audience_id
 
 
+# A segment list read for records, and for rows as a sync reads it (sent by
+# ``transport.read``): held to the same retries, timeouts, re-login and errors.
+READS = {
+    "records": lambda client, audience_id: client.segments_of_audience(audience_id=audience_id),
+    "rows": lambda client, audience_id: client.segment_rows_of_audience(audience_id=audience_id),
+}
+
+
+@pytest.fixture(params=list(READS))
+def read_list(request):
+    return READS[request.param]
+
+
 @pytest.mark.parametrize(
     ("fault", "words"),
     [
@@ -215,11 +231,120 @@ def audience_id(logged_in, segment_id):
     ],
 )
 def test_a_bad_segment_list_is_a_bad_response_worded_as_before(
-    logged_in, sandbox, audience_id, fault, words
+    logged_in, sandbox, audience_id, read_list, fault, words
 ):
-    """The list goes through the fast decoder first; a body it does not vouch for
+    """The list goes through a fast decoder first; a body it does not vouch for
     takes the general path, which words the error."""
     sandbox.faults.set("segments_of_audience", **fault)
     with pytest.raises(BadResponse, match=words) as caught:
-        logged_in.segments_of_audience(audience_id=audience_id)
+        read_list(logged_in, audience_id)
+    assert caught.value.operation == "segments_of_audience"
+
+
+def test_a_list_reads_the_same_segments_either_way(logged_in, audience_id):
+    records = logged_in.segments_of_audience(audience_id=audience_id)
+    rows = logged_in.segment_rows_of_audience(audience_id=audience_id)
+    assert [row[0] for row in rows] == [record.segment_id for record in records]
+    assert rows
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_failing_list_is_read_three_times_then_unavailable(
+    logged_in, sandbox, audience_id, read_list, status
+):
+    sandbox.faults.set("segments_of_audience", status=status, kind="html")
+    with pytest.raises(Unavailable) as caught:
+        read_list(logged_in, audience_id)
+    assert caught.value.status == status
+    assert caught.value.operation == "segments_of_audience"
+    assert "<" not in caught.value.message
+    assert sandbox.requests.count("segments_of_audience") == 3
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 503, "times": 1},
+        {"kind": "disconnect", "times": 2},
+        {"status": 429, "retry_after": 1, "times": 1},
+    ],
+    ids=["server error", "dropped connection", "throttled"],
+)
+def test_a_list_read_recovers_as_other_reads_do(logged_in, sandbox, audience_id, read_list, fault):
+    sandbox.faults.set("segments_of_audience", **fault)
+    assert read_list(logged_in, audience_id)
+    assert sandbox.requests.count("segments_of_audience") == fault["times"] + 1
+
+
+def test_a_slow_list_is_read_three_times_then_unavailable(sandbox, audience_id, read_list):
+    config = TransportConfig(
+        connect_timeout=1, read_timeout=0.3, max_attempts=3, backoff_factor=0, backoff_jitter=0
+    )
+    with SegmentApiClient(
+        sandbox.segment_api_url, username="sandbox", password="sandbox-password", config=config
+    ) as client:
+        client.login()
+        sandbox.requests.clear()
+        sandbox.faults.set("segments_of_audience", latency_ms=800)
+        with pytest.raises(Unavailable, match="did not answer"):
+            read_list(client, audience_id)
+    assert sandbox.requests.count("segments_of_audience") == 3
+
+
+def test_a_list_read_logs_in_again_once_when_the_session_expired(
+    logged_in, sandbox, audience_id, read_list
+):
+    sandbox.store.expire_sessions()
+    assert read_list(logged_in, audience_id)
+    assert sandbox.requests.count("login") == 1
+    assert sandbox.requests.count("segments_of_audience") == 2
+
+
+@pytest.fixture
+def cut_short(request):
+    """A server whose every answer promises 2,000 bytes and sends 22, then closes
+    the connection or stalls: a body broken off after its headers, which the
+    sandbox cannot send (its faults answer whole or not at all)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)  # a closed socket does not wake a blocked accept
+    stopping = threading.Event()
+
+    def serve():
+        while not stopping.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn, contextlib.suppress(OSError):
+                conn.settimeout(FAST.read_timeout * 2)
+                conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b'Content-Length: 2000\r\n\r\n{"data": [{"segmentId"'
+                )
+                if request.param == "stalls":
+                    stopping.wait(FAST.read_timeout * 2)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/api"
+    stopping.set()
+    listener.close()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("cut_short", "words"),
+    [("closes", "The request failed"), ("stalls", "did not answer within")],
+    indirect=["cut_short"],
+)
+def test_a_list_broken_off_is_unavailable(cut_short, read_list, words):
+    """(A body that stalled half-way was reported as "Could not connect".)"""
+    with (
+        SegmentApiClient(cut_short, cookie="c", config=FAST) as client,
+        pytest.raises(Unavailable, match=words) as caught,
+    ):
+        read_list(client, 1001)
     assert caught.value.operation == "segments_of_audience"

@@ -34,7 +34,10 @@ import msgspec
 from segments.remote.records import Record, _Mismatch, compile_filler
 
 # The platform's own form of an instant: UTC, seven fractional digits (.NET ticks).
-PLATFORM_INSTANT = r"^\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{7}Z$"
+# ASCII digits only (``\d`` would take any script's), and nothing after the Z.
+PLATFORM_INSTANT = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{7}Z\Z"
+)
 
 # The wire type msgspec checks for each kind of field; ``compile_filler``'s
 # checks then convert (an identifier to text, a date-time from text).

@@ -124,6 +124,9 @@ KINDS = [f.metadata["kind"] for f in dataclasses.fields(Segment)]
 @example(changes=[{"created": "0000-06-24T12:59:42.1118827Z"}], platform_dates=True)
 @example(changes=[{"created": "2026-06-24T24:00:00.0000000Z"}], platform_dates=True)
 @example(changes=[{"endDate": "2026-06-24T23:59:60.0000000Z"}], platform_dates=True)
+@example(changes=[{"updated": "2026-06-24T1\u0662:59:42.1118820Z"}], platform_dates=True)
+@example(changes=[{"updated": "2026-06-24T12:59:42.111882\u0669Z"}], platform_dates=True)
+@example(changes=[{"startDate": "2026-06-24T12:59:42.1118820Z\n"}], platform_dates=True)
 def test_fast_decode_gives_the_general_paths_records_or_stands_aside(changes, platform_dates):
     payloads = [payload_with(c, platform_dates=platform_dates) for c in changes]
     body = json.dumps({"data": payloads, "other": 1}).encode()

@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from segments.models import Audience, Segment, SegmentCountSnapshot
+from segments.models import COUNT_FIELDS, Audience, Segment, SegmentCountSnapshot
 from segments.remote import Segment as RemoteSegment
 from segments.remote import record_row
 from segments.remote.fast_decode import data_rows
-from segments.services import mirror_indexes, mirror_store
+from segments.services import mirror_indexes, mirror_store, sync
 from segments.services.mirror_store import audiences_segments_replace
 from segments.services.sync import segment_refresh, sync_run
 from tests.remote.test_records import segment_payload
@@ -32,6 +32,17 @@ def snapshot_counts() -> dict[int, int]:
     for segment_id in SegmentCountSnapshot.objects.values_list("segment_id", flat=True):
         counts[segment_id] = counts.get(segment_id, 0) + 1
     return counts
+
+
+def snapshots() -> dict[int, list[tuple]]:
+    """Each segment's snapshots: the counts, and whether taken when its row was written."""
+    written = dict(Segment.objects.values_list("segment_id", "synced_at"))
+    found: dict[int, list[tuple]] = {}
+    for segment_id, taken_at, *counts in SegmentCountSnapshot.objects.order_by("id").values_list(
+        "segment_id", "taken_at", *COUNT_FIELDS
+    ):
+        found.setdefault(segment_id, []).append((*counts, taken_at == written.get(segment_id)))
+    return found
 
 
 @pytest.fixture
@@ -53,27 +64,39 @@ def test_a_load_writes_what_the_comparing_upsert_writes(
     db, remote_settings, fresh_sandbox, monkeypatch, loads
 ):
     monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 1)  # 8 audiences count as a load
-    assert sync_run(full=True).ok
-    loaded, loaded_snapshots = mirror(), snapshot_counts()
+    monkeypatch.setattr(sync, "WRITE_BATCH", 60)  # several batches of a few audiences
+    report = sync_run(full=True)
+    assert report.ok
+    loaded, loaded_snapshots = mirror(), snapshots()
     assert loads == {"new": loads["new"], "fell back": 0}
-    assert loads["new"] > 0
+    assert loads["new"] > 2
     Segment.objects.all().delete()
     SegmentCountSnapshot.objects.all().delete()
     Audience.objects.update(segments_dirty=True)
 
     monkeypatch.setattr(mirror_indexes, "MIN_AUDIENCES", 10**9)  # no load: compare, upsert
-    assert sync_run(full=True).ok
+    compared = sync_run(full=True)
+    assert compared.ok
 
     assert loaded
     assert mirror() == loaded
-    assert snapshot_counts() == loaded_snapshots == dict.fromkeys(loaded, 1)
+    assert snapshots() == loaded_snapshots
+    assert {len(taken) for taken in loaded_snapshots.values()} == {1}
+    assert set(loaded_snapshots) == set(loaded)
+    assert report.snapshots == compared.snapshots == len(loaded)
 
 
 def load_with_a_refresh_mid_way(sandbox, *, then_drop: bool) -> tuple[object, int]:
     """A loading full sync during which an operator's refresh stores a segment of
     the last audience before the sync writes it (and, with ``then_drop``, the
-    platform then deletes that segment). Returns the report and the segment id."""
+    platform then deletes that segment). Returns the report and the segment id.
+
+    Each audience's segments take 150 ms to come: the sync's three fetching
+    threads have asked for the first three when the first arrives, and ask for
+    the last one 150 ms after the refresh (with none, they had fetched it
+    already, and the platform's delete came too late for the sync to see)."""
     refreshed: list[int] = []
+    sandbox.faults.set("segments_of_audience", latency_ms=150)
 
     def refresh(stage, done, total):
         if stage == "segments" and done == 1 and not refreshed:
@@ -118,6 +141,7 @@ def test_a_segment_refreshed_while_loading_then_dropped_by_the_platform_is_retir
 
     assert Segment.objects.get(segment_id=dropped).is_deleted
     assert report.segments_retired >= 1
+    assert snapshot_counts()[dropped] == 1  # the refresh's: the load's are of its own rows
 
 
 # Date-times a row keeps as the platform's text, where its cut to the microsecond

@@ -203,7 +203,9 @@ def record_row(record: Record) -> tuple:
     makes them without a record."""
     values = type(record).__dict__.get("_row_values")
     if values is None:
-        values = operator.attrgetter(*(f.name for f in dataclasses.fields(record)))
+        names = [f.name for f in dataclasses.fields(record)]
+        get = operator.attrgetter(*names)
+        values = get if len(names) > 1 else lambda one: (get(one),)  # a tuple even of one
         setattr(type(record), "_row_values", values)  # noqa: B010 - slots classes: set on the class
     return values(record)
 

@@ -48,8 +48,9 @@ BUILD_THREADS = 2
 REBUILD_AUTOMERGE, AUTOMERGE = 16, 4
 # PostgreSQL builds the set-aside indexes over this many connections at once
 # (100,000 segments, the trigram GIN among them: 1.65 s one after another, 1.09 s
-# over two).
+# over two), each sorting in this much memory (its default is 64 MB).
 BUILD_CONNECTIONS = 2
+BUILD_MEMORY = "256MB"
 
 
 def _tables() -> list[str]:
@@ -108,13 +109,14 @@ def _kept(columns: list | None) -> bool:
 
 @contextlib.contextmanager
 def _build_settings(cursor) -> Iterator[None]:
-    """The memory of the index builds' sorts. PostgreSQL: more than its default,
-    for this transaction. SQLite sorts in as much memory as its page cache holds,
+    """The memory of the index builds' sorts on this connection. PostgreSQL:
+    ``BUILD_MEMORY``, for this transaction (the parallel builds' connections set
+    their own). SQLite sorts in as much memory as its page cache holds,
     so the cache is made small while building (with the 64 MB of settings a
     1,000,000-segment sync peaked at 237 MB, for no faster build), and its
     sorter gets ``BUILD_THREADS``."""
     if connection.vendor == "postgresql":
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [BUILD_MEMORY])
         yield
         return
     cursor.execute("PRAGMA cache_size")
@@ -164,7 +166,9 @@ def _build_in_parallel(statements: list[str]) -> None:
         side = connections.create_connection(DEFAULT_DB_ALIAS)
         try:
             with side.cursor() as cursor:
-                cursor.execute("SET maintenance_work_mem = '256MB'")
+                cursor.execute(
+                    "SELECT set_config('maintenance_work_mem', %s, false)", [BUILD_MEMORY]
+                )
                 while True:
                     try:
                         sql = pending.popleft()

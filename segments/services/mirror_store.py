@@ -34,7 +34,6 @@ _DATETIME_POSITIONS = tuple(
 _SEGMENT_ID = _RECORD_FIELDS.index("segment_id")
 _AUDIENCE_ID = _RECORD_FIELDS.index("audience_id")
 _row_counts = operator.itemgetter(*(_RECORD_FIELDS.index(c) for c in COUNT_FIELDS))
-_counts = operator.attrgetter(*COUNT_FIELDS)
 
 
 def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Segment:
@@ -50,7 +49,7 @@ def segment_store(*, record: remote.Segment, now: datetime | None = None) -> Seg
             cursor.execute(
                 _upsert_sql(only_changed=False), _segment_values(row, adapt(now), adapt, names)
             )
-            if previous != _counts(record):
+            if previous != _row_counts(row):
                 cursor.execute(_snapshot_sql(), _snapshot_values(row, adapt(now)))
     return Segment.objects.select_related("audience", "account").get(segment_id=record.segment_id)
 

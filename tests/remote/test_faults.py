@@ -23,9 +23,11 @@ from segments.remote import (
     SegmentApiClient,
     TransportConfig,
     Unavailable,
+    record_row,
 )
 from segments.remote.records import parse_datetime
 from tests.conftest import FAST
+from tests.remote.test_fast_decode import exact_rows
 
 
 @pytest.fixture
@@ -244,8 +246,8 @@ def test_a_bad_segment_list_is_a_bad_response_worded_as_before(
 def test_a_list_reads_the_same_segments_either_way(logged_in, audience_id):
     records = logged_in.segments_of_audience(audience_id=audience_id)
     rows = logged_in.segment_rows_of_audience(audience_id=audience_id)
-    assert [row[0] for row in rows] == [record.segment_id for record in records]
     assert rows
+    assert exact_rows(rows) == exact_rows([record_row(record) for record in records])
 
 
 @pytest.mark.parametrize("status", [500, 503])

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from segments.remote import Account, BadResponse, Segment
+from segments.remote import Account, BadResponse, Segment, record_row
 from segments.remote.list_api import _parse_page
-from segments.remote.records import format_datetime, parse_datetime
+from segments.remote.records import PageDetails, Record, format_datetime, parse_datetime, remote
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -152,3 +153,13 @@ def test_the_seventh_fractional_digit_survives_adding_days():
     assert format_datetime(end - timedelta(days=1)) == "2026-11-28T10:20:54.1683919Z"
     assert end == parse_datetime("2026-11-29T10:20:54.168391Z")
     assert format_datetime(parse_datetime("2026-11-29T10:20:54.16839199Z")).endswith("19Z")
+
+
+def test_a_records_row_is_a_tuple_of_its_values_in_field_order_even_of_one_field():
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Single(Record):
+        page_no: int = remote("page_no", "int")
+
+    assert record_row(Single(page_no=3)) == (3,)
+    page = PageDetails(page_no=2, page_max=9, page_size=50)
+    assert record_row(page) == (2, 9, 50)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
 
 from segments.models import COUNT_FIELDS, Audience, Segment, SegmentCountSnapshot
 from segments.remote import Segment as RemoteSegment
@@ -70,6 +71,10 @@ def test_a_load_writes_what_the_comparing_upsert_writes(
     loaded, loaded_snapshots = mirror(), snapshots()
     assert loads == {"new": loads["new"], "fell back": 0}
     assert loads["new"] > 2
+    if connection.vendor == "postgresql":  # a load's batches plan by index, and only they
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            assert cursor.fetchone() == ("on",)
     Segment.objects.all().delete()
     SegmentCountSnapshot.objects.all().delete()
     Audience.objects.update(segments_dirty=True)

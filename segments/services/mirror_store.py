@@ -11,8 +11,10 @@ for every segment whose counts differ from the mirror's.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import operator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -91,9 +93,7 @@ def audiences_segments_replace(
     now = now or timezone.now()
     audience_ids = [audience_id for audience_id, _ in batch]
     rows = [row for _, audience_rows in batch for row in audience_rows]
-    with transaction.atomic():
-        if new and connection.vendor == "postgresql":
-            _lookups_by_index()
+    with transaction.atomic(), _lookups_by_index(when=new):
         names = {} if names is None else names
         if missing := {row[_AUDIENCE_ID] for row in rows} - names.keys():
             names = {**names, **_audience_names(missing)}
@@ -116,15 +116,29 @@ def audiences_segments_replace(
     return len(rows), retired, snapshots
 
 
-def _lookups_by_index() -> None:
-    """PostgreSQL, for this transaction of a load: look rows up by index. Its
-    statements find a batch's rows by their audiences, a small part of the table,
-    but the planner cannot know it while the table fills: with no statistics, or
-    those of the first batch (whose 200 audiences it then takes for all there
-    are), it scanned the whole growing table once per batch (1,000,000
-    segments: the snapshots' and the count's queries 27 s, bench.profile_sync)."""
+@contextlib.contextmanager
+def _lookups_by_index(*, when: bool) -> Iterator[None]:
+    """PostgreSQL, for a load's batch: look rows up by index. Its statements
+    find a batch's rows by their audiences, a small part of the table, but the
+    planner cannot know it while the table fills: with no statistics, or those
+    of the first batch (whose 200 audiences it then takes for all there are), it
+    scanned the whole growing table once per batch (1,000,000 segments: the
+    snapshots' and the count's queries 27 s, bench.profile_sync).
+
+    Set back afterwards, not left to the transaction's end: inside a caller's
+    transaction (a test's) a later comparing upsert, which must scan its staging
+    table, was costed as if it could not and JIT-compiled (150-200 ms a
+    statement for 60 rows)."""
+    if not (when and connection.vendor == "postgresql"):
+        yield
+        return
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        (before,) = cursor.fetchone()
         cursor.execute("SET LOCAL enable_seqscan = off")
+    yield  # a failure rolls the batch back, and the setting with it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
 
 
 def _retire_missing(audience_ids: list[int], present: set[int], now: datetime) -> int:

@@ -163,14 +163,10 @@ def _upsert_segments(rows: list[tuple], now: datetime, names: dict[int, str]) ->
     """One ``executemany`` upsert, then the snapshots of the counts that changed."""
     previous = previous_counts([row[_SEGMENT_ID] for row in rows])
     changed = [row for row in rows if previous.get(row[_SEGMENT_ID]) != _row_counts(row)]
-    adapt = _datetime_adapter()
-    synced_at = adapt(now)
+    synced_at, values = _batch_values(rows, now, names)
     with connection.cursor() as cursor:
         if rows:
-            cursor.executemany(
-                _upsert_sql(only_changed=True),
-                [_segment_values(row, synced_at, adapt, names) for row in rows],
-            )
+            cursor.executemany(_upsert_sql(only_changed=True), values)
         if changed:
             cursor.executemany(
                 _snapshot_sql(), [_snapshot_values(row, synced_at) for row in changed]
@@ -188,7 +184,7 @@ def _copy_segments(rows: list[tuple], now: datetime, names: dict[int, str]) -> i
             snapshot_table=SegmentCountSnapshot._meta.db_table,
             columns=columns,
             count_columns=COUNT_FIELDS,
-            rows=(_segment_values(row, now, _copy_instant, names) for row in rows),
+            rows=_batch_values(rows, now, names)[1],
             now=now,
             changed=changed_condition(connection.ops.quote_name(Segment._meta.db_table), columns),
         )
@@ -206,16 +202,11 @@ def _load_new_segments(rows: list[tuple], now: datetime, names: dict[int, str]) 
     table = Segment._meta.db_table
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            written_at, values = _batch_values(rows, now, names)
             if connection.vendor == "postgresql":
-                written_at = now
-                values = [_segment_values(row, now, _copy_instant, names) for row in rows]
                 copy_rows(cursor, connection.ops.quote_name(table), _columns(), values)
             else:
-                adapt = _datetime_adapter()
-                written_at = adapt(now)
-                cursor.executemany(
-                    _insert_sql(), [_segment_values(row, written_at, adapt, names) for row in rows]
-                )
+                cursor.executemany(_insert_sql(), values)
             audience_ids = sorted({row[_AUDIENCE_ID] for row in rows})
             cursor.execute(_snapshot_written_sql(len(audience_ids)), [*audience_ids, written_at])
             return cursor.rowcount
@@ -322,6 +313,15 @@ def _snapshot_sql() -> str:
         f"INSERT INTO {quote(SegmentCountSnapshot._meta.db_table)} "  # noqa: S608 - from the model
         f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     )
+
+
+def _batch_values(rows: list[tuple], now: datetime, names: dict) -> tuple[object, list[list]]:
+    """A batch's parameters as this database takes a sync's rows (PostgreSQL by
+    ``COPY``, SQLite in its statements), and ``now`` as they hold it."""
+    if connection.vendor == "postgresql":
+        return now, [_segment_values(row, now, _copy_instant, names) for row in rows]
+    written_at = _sqlite_datetime(now)
+    return written_at, [_segment_values(row, written_at, _sqlite_datetime, names) for row in rows]
 
 
 def _segment_values(row: tuple, synced_at: object, adapt, names: dict) -> list:

@@ -87,13 +87,20 @@ def test_a_read_is_retried_when_the_connection_drops(logged_in, sandbox, segment
     assert sandbox.requests.count("segment") == 3
 
 
-def test_read_timeout_retries_reads_but_not_writes(sandbox, segment_id):
-    config = TransportConfig(
-        connect_timeout=1, read_timeout=0.3, max_attempts=3, backoff_factor=0, backoff_jitter=0
-    )
-    client = SegmentApiClient(
+# Reads time out after 0.3 s, against the sandbox's 800 ms of latency below.
+SHORT_READS = TransportConfig(
+    connect_timeout=1, read_timeout=0.3, max_attempts=3, backoff_factor=0, backoff_jitter=0
+)
+
+
+def new_client(sandbox, config: TransportConfig = FAST) -> SegmentApiClient:
+    return SegmentApiClient(
         sandbox.segment_api_url, username="sandbox", password="sandbox-password", config=config
     )
+
+
+def test_read_timeout_retries_reads_but_not_writes(sandbox, segment_id):
+    client = new_client(sandbox, SHORT_READS)
     client.login()
     sandbox.faults.set("segment", latency_ms=800)
     sandbox.faults.set("update_end_date", latency_ms=800, status=500)
@@ -180,12 +187,6 @@ def test_nothing_listening_is_unavailable():
     with pytest.raises(Unavailable, match="connect") as caught:
         client.audience_page(AudienceQuery(audience_type="list"))
     assert caught.value.status is None
-
-
-def new_client(sandbox) -> SegmentApiClient:
-    return SegmentApiClient(
-        sandbox.segment_api_url, username="sandbox", password="sandbox-password", config=FAST
-    )
 
 
 def test_the_login_post_is_retried_like_a_read(sandbox, segment_id):
@@ -279,12 +280,7 @@ def test_a_list_read_recovers_as_other_reads_do(logged_in, sandbox, audience_id,
 
 
 def test_a_slow_list_is_read_three_times_then_unavailable(sandbox, audience_id, read_list):
-    config = TransportConfig(
-        connect_timeout=1, read_timeout=0.3, max_attempts=3, backoff_factor=0, backoff_jitter=0
-    )
-    with SegmentApiClient(
-        sandbox.segment_api_url, username="sandbox", password="sandbox-password", config=config
-    ) as client:
+    with new_client(sandbox, SHORT_READS) as client:
         client.login()
         sandbox.requests.clear()
         sandbox.faults.set("segments_of_audience", latency_ms=800)

@@ -80,3 +80,24 @@ def test_bench_smoke(tmp_path):
     if kind == "postgres":
         name = re.search(r"fresh database (bench_\d+)", data["database"]).group(1)
         assert not _database_exists(extra["BENCH_DATABASE_URL"], name), "not dropped"
+
+
+def test_the_stage_profile_runs():
+    """``python -m bench.profile_stages``: the figures of a first sync by process and
+    stage, the set-aside indexes among them (3,000 segments: 60 audiences, a load)."""
+    kind, extra = _database_kind()
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench.profile_stages", f"--db={kind}", "--size=3000"],
+        cwd=ROOT,
+        env={**os.environ, **extra},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    for label in ("raw fetch", "full sync"):
+        assert re.search(rf"^{label} +wall +[0-9.]+ s +CPU: this process", result.stdout, re.M)
+    assert re.search(r"^sync / raw fetch: [0-9.]+$", result.stdout, re.M)
+    assert re.search(r"after the load [0-9.]+ s", result.stdout)
+    assert re.search(r"^  deferred_indexes_restore: [0-9.]+ s$", result.stdout, re.M)

@@ -38,18 +38,10 @@ def _database_exists(server: str, name: str) -> bool:
     return row is not None
 
 
-def test_bench_smoke(tmp_path):
-    kind, extra = _database_kind()
+def _run(module: str, *args: str, extra: dict[str, str]) -> subprocess.CompletedProcess:
+    """``python -m <module> <args>`` as a real process; it must succeed."""
     result = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            f"--db={kind}",
-            f"--size={SIZE}",
-            "--repeats=1",
-            f"--results-dir={tmp_path}",
-        ],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env={**os.environ, **extra},
         capture_output=True,
@@ -58,6 +50,19 @@ def test_bench_smoke(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def test_bench_smoke(tmp_path):
+    kind, extra = _database_kind()
+    result = _run(
+        "bench",
+        f"--db={kind}",
+        f"--size={SIZE}",
+        "--repeats=1",
+        f"--results-dir={tmp_path}",
+        extra=extra,
+    )
     data = json.loads((tmp_path / f"{kind}-{SIZE}.json").read_text())
 
     assert data["size"] == SIZE
@@ -86,16 +91,7 @@ def test_the_stage_profile_runs():
     """``python -m bench.profile_stages``: the figures of a first sync by process and
     stage, the set-aside indexes among them (3,000 segments: 60 audiences, a load)."""
     kind, extra = _database_kind()
-    result = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "bench.profile_stages", f"--db={kind}", "--size=3000"],
-        cwd=ROOT,
-        env={**os.environ, **extra},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
+    result = _run("bench.profile_stages", f"--db={kind}", "--size=3000", extra=extra)
     for label in ("raw fetch", "full sync"):
         assert re.search(rf"^{label} +wall +[0-9.]+ s +CPU: this process", result.stdout, re.M)
     assert re.search(r"^sync / raw fetch: [0-9.]+$", result.stdout, re.M)

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from .data import ticks_from_datetime
 from .faults import LIST_API, READS, Faults, RequestLog, mangle, render
-from .store import INVALID, Invalid, NotFound, Store
+from .store import Store
+from .validation import INVALID, Invalid, NotFound
 
 logger = logging.getLogger("sandbox")
 

@@ -1,25 +1,18 @@
 """In-memory store of the sandbox: seeded data, sessions, and every API operation.
 
-Operations validate their input the way the emulated APIs do and raise ``Invalid``
-(400) or ``NotFound`` (404); they return JSON-ready values. One lock guards it all.
+Operations validate their input the way the emulated APIs do and raise
+``validation.Invalid`` (400) or ``NotFound`` (404); they return JSON-ready values.
+One lock guards it all.
 """
 
-import math
 import secrets
 import threading
 
-from .data import (
-    CAMPAIGNS,
-    DAY,
-    STATUS_IDS,
-    TICKS_PER_SECOND,
-    generate,
-    now_ticks,
-    parse_ticks,
-)
-from .data import format_seconds as _fmt_s
+from . import catalogue
+from .data import CAMPAIGNS, DAY, STATUS_IDS, TICKS_PER_SECOND, generate, now_ticks, parse_ticks
 from .data import format_ticks as _fmt
 from .drift import advance_day
+from .validation import Form, Invalid, NotFound, end_after_start, is_int
 
 DATE_FIELDS = ("startDate", "endDate", "created", "updated")
 SEGMENT_FIELDS = (
@@ -55,24 +48,7 @@ SEGMENT_FIELDS = (
     "updated",
 )
 API_USER_ID = "0d7c5e2a-1f3b-4a6c-9e8d-5b2a7c4f6e01"
-MAX_PAGE_SIZE = 100
 ACTIVATION_DEFAULT_DAYS = 30
-SORT_KEYS = {"ids": "id", "updated_date": "updated", "last_refreshed_date": "refreshed"}
-CONDITIONS = ("gt", "lt", "eq", "bt")
-INVALID = "The request is invalid."
-
-
-class NotFound(Exception):
-    """A 404: the message names what is missing."""
-
-
-class Invalid(Exception):
-    """A 400: a message, plus per-field errors for the Segment API."""
-
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors
 
 
 def render_segment(segment: dict) -> dict:
@@ -81,71 +57,6 @@ def render_segment(segment: dict) -> dict:
     for key in DATE_FIELDS:
         rendered[key] = _fmt(segment[key])
     return rendered
-
-
-def _fields(body: object) -> dict:
-    """A Segment API body with keys folded to lower case (ASP.NET binds case-insensitively)."""
-    if not isinstance(body, dict):
-        raise Invalid(INVALID, {"": ["The request body must be a JSON object."]})
-    return {str(key).lower(): value for key, value in body.items()}
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-class _Form:
-    """Collects field errors while reading a Segment API body."""
-
-    def __init__(self, body: object):
-        self.values = _fields(body)
-        self.errors: dict[str, list[str]] = {}
-
-    def fail(self, field: str, text: str) -> None:
-        self.errors.setdefault(field, []).append(text)
-
-    def integer(self, field: str) -> int | None:
-        value = self.values.get(field.lower())
-        if value is None:
-            self.fail(field, f"The {field} field is required.")
-        elif not _is_int(value):
-            self.fail(field, f"The {field} field must be an integer.")
-        else:
-            return value
-        return None
-
-    def string(self, field: str, *, required: bool) -> str | None:
-        value = self.values.get(field.lower())
-        if value is None or (required and isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(field, f"The {field} field is required.")
-        elif not isinstance(value, str):
-            self.fail(field, f"The {field} field must be a string.")
-        else:
-            return value
-        return None
-
-    def date(self, field: str, *, required: bool) -> int | None:
-        value = self.values.get(field.lower())
-        if value is None:
-            if required:
-                self.fail(field, f"The {field} field is required.")
-            return None
-        try:
-            return parse_ticks(value)
-        except ValueError:
-            self.fail(field, f"The {field} field must be an ISO 8601 date, got {value!r}.")
-            return None
-
-    def check(self) -> None:
-        if self.errors:
-            raise Invalid(INVALID, self.errors)
-
-
-def _end_after_start(end: int, start: int) -> None:
-    if end <= start:
-        text = f"The end date must be after the start date ({_fmt(start)})."
-        raise Invalid(text, {"endDate": [text]})
 
 
 class Store:
@@ -178,7 +89,7 @@ class Store:
         """Let ``days`` days (default 1, at most 365) pass: see ``drift``. Every segment
         and audience counts as updated now, so an incremental sync fetches them."""
         days = body.get("days", 1) if isinstance(body, dict) else None
-        if not _is_int(days) or not 1 <= days <= 365:
+        if not is_int(days) or not 1 <= days <= 365:
             raise Invalid(f"days must be an integer from 1 to 365, got {days!r}")
         totals: dict[str, list[int]] = {"failed_rose": [], "no_data_rose": [], "dropped": []}
         totals["expired"] = []
@@ -208,7 +119,7 @@ class Store:
 
     def login(self, body: object) -> str | None:
         """A new session token for the right credentials, else ``None``."""
-        form = _Form(body)
+        form = Form(body)
         user, password = (
             form.string("userName", required=True),
             form.string("password", required=True),
@@ -251,12 +162,12 @@ class Store:
             return render_segment(self._segments[min(self._segments)]) if self._segments else None
 
     def update_end_date(self, body: object) -> dict:
-        form = _Form(body)
+        form = Form(body)
         segment_id, end = form.integer("segmentid"), form.date("endDate", required=True)
         form.check()
         with self._lock:
             segment = self._segment(segment_id)
-            _end_after_start(end, segment["startDate"])
+            end_after_start(end, segment["startDate"])
             segment["endDate"] = end
             self._bump(segment)
             return render_segment(segment)
@@ -273,7 +184,7 @@ class Store:
             return [dict(account) for account in self._accounts.values()]
 
     def create_crm_audience(self, body: object) -> dict:
-        form = _Form(body)
+        form = Form(body)
         name = form.string("name", required=True)
         description = form.string("description", required=False)
         campaign_id = form.integer("campaignId")
@@ -322,7 +233,7 @@ class Store:
 
     def activate(self, body: object) -> dict:
         """A new Pending platform segment; assumed: no ``endDate`` means start + 30 days."""
-        form = _Form(body)
+        form = Form(body)
         audience_id, account_id = form.integer("audienceId"), form.integer("accountId")
         name = form.string("name", required=True)
         description = form.string("description", required=False)
@@ -331,7 +242,7 @@ class Store:
         form.check()
         if end is None:
             end = start + ACTIVATION_DEFAULT_DAYS * DAY
-        _end_after_start(end, start)
+        end_after_start(end, start)
         now = now_ticks()
         with self._lock:
             if audience_id not in self._audiences:
@@ -418,69 +329,11 @@ class Store:
     # List & Segment API
 
     def list_audiences(self, body: object) -> dict:
-        """The ``data`` of a List API answer; raises ``Invalid`` naming the bad field.
-
-        Assumed where the vendor is silent: ``eq`` matches the same UTC calendar day as
-        ``value``; ``bt`` is inclusive at both ends; an empty ``audience_ids`` does not
-        filter; ``page_size`` is capped at 100 and the capped size is answered.
-        """
-        if not isinstance(body, dict):
-            raise Invalid("Request body must be a JSON object")
-        kind = body.get("audience_type")
-        if kind is None:
-            raise Invalid("audience_type is required")
-        if kind not in ("segment", "list"):
-            raise Invalid(f"audience_type must be 'segment' or 'list', got {kind!r}")
-        paging = _object(body, "page_details")
-        page_no = _positive(paging, "page_no", 1)
-        page_size = min(_positive(paging, "page_size", 10), MAX_PAGE_SIZE)
-        sorting = _object(body, "sorting_criteria")
-        sort_by = sorting.get("sort_by") or "ids"
-        if sort_by not in SORT_KEYS:
-            raise Invalid(
-                f"sorting_criteria.sort_by must be one of {', '.join(SORT_KEYS)}, got {sort_by!r}"
-            )
-        if sort_by == "last_refreshed_date" and kind == "list":
-            raise Invalid("sorting_criteria.sort_by 'last_refreshed_date' applies only to segments")
-        order = sorting.get("sort_order") or "asc"
-        if order not in ("asc", "desc"):
-            raise Invalid(f"sorting_criteria.sort_order must be 'asc' or 'desc', got {order!r}")
-        filters = _object(body, "filtering_criteria")
-        ids = filters.get("audience_ids")
-        if ids is not None and not (isinstance(ids, list) and all(_is_int(i) for i in ids)):
-            raise Invalid("filtering_criteria.audience_ids must be an array of integers")
-        if filters.get("last_refreshed_date_range") is not None and kind == "list":
-            raise Invalid("filtering_criteria.last_refreshed_date_range applies only to segments")
-        tests = [
-            (key, _range_test(filters, name))
-            for key, name in (
-                ("updated", "last_updated_date_range"),
-                ("refreshed", "last_refreshed_date_range"),
-            )
-            if filters.get(name) is not None
-        ]
-        wanted = set(ids) if ids else None
+        """The ``data`` of a List API answer (``catalogue``); raises ``Invalid``."""
+        query = catalogue.parse(body)
         with self._lock:
-            rows = [
-                dict(a)
-                for a in self._audiences.values()
-                if a["type"] == kind
-                and (wanted is None or a["id"] in wanted)
-                and all(a[key] is not None and test(a[key]) for key, test in tests)
-            ]
-        rows.sort(key=lambda a: a["id"])
-        if sort_by != "ids" or order == "desc":
-            rows.sort(key=lambda a: a[SORT_KEYS[sort_by]] or 0, reverse=order == "desc")
-        page = rows[(page_no - 1) * page_size : page_no * page_size]
-        return {
-            "page_details": {
-                "page_no": page_no,
-                "page_max": max(1, math.ceil(len(rows) / page_size)),
-                "page_size": page_size,
-            },
-            "audience_type": kind,
-            "audience_details": [_catalogue_row(a) for a in page],
-        }
+            audiences = query.select(self._audiences.values())
+        return query.answer(audiences)
 
     # Internals (callers hold the lock)
 
@@ -496,65 +349,3 @@ class Store:
 
     def _bump_audience(self, audience_id: int) -> None:
         self._audiences[audience_id]["updated"] = now_ticks() // TICKS_PER_SECOND * TICKS_PER_SECOND
-
-
-def _catalogue_row(audience: dict) -> dict:
-    row = {
-        "audience_id": audience["id"],
-        "audience_name": audience["name"],
-        "last_updated_time": _fmt_s(audience["updated"]),
-    }
-    if audience["type"] == "segment":
-        row["last_refreshed_time"] = _fmt_s(audience["refreshed"])
-    return row
-
-
-def _object(body: dict, name: str) -> dict:
-    value = body.get(name)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise Invalid(f"{name} must be an object")
-    return value
-
-
-def _positive(paging: dict, name: str, default: int) -> int:
-    value = paging.get(name)
-    if value is None:
-        return default
-    if not _is_int(value) or value < 1:
-        raise Invalid(f"page_details.{name} must be an integer >= 1, got {value!r}")
-    return value
-
-
-def _range_test(filters: dict, name: str):
-    """A predicate on ticks for one ``*_date_range`` filter."""
-    spec = filters[name]
-    where = f"filtering_criteria.{name}"
-    if not isinstance(spec, dict):
-        raise Invalid(f"{where} must be an object")
-    condition = spec.get("condition")
-    if condition is None:
-        raise Invalid(f"{where}.condition is required")
-    if condition not in CONDITIONS:
-        raise Invalid(f"{where}.condition must be one of gt, lt, eq, bt, got {condition!r}")
-    if condition == "bt":
-        low, high = (_date(spec, where, key) for key in ("lower_bound_value", "upper_bound_value"))
-        return lambda t: low <= t <= high
-    value = _date(spec, where, "value", condition)
-    if condition == "gt":
-        return lambda t: t > value
-    if condition == "lt":
-        return lambda t: t < value
-    day = value // DAY
-    return lambda t: t // DAY == day
-
-
-def _date(spec: dict, where: str, key: str, condition: str = "bt") -> int:
-    value = spec.get(key)
-    if value is None:
-        raise Invalid(f"{where}.{key} is required for condition '{condition}'")
-    try:
-        return parse_ticks(value)
-    except ValueError:
-        raise Invalid(f"{where}.{key} is not a valid ISO 8601 date: {value!r}") from None

@@ -1,4 +1,5 @@
-"""Small measuring tools: progress lines, a throttle, a peak-RSS sampler, percentiles."""
+"""Small measuring tools: progress lines, a throttle, a peak-RSS sampler, percentiles,
+a yardstick of the machine's speed."""
 
 from __future__ import annotations
 
@@ -61,3 +62,17 @@ def percentile(values: list[float], pct: int) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def cpu_yardstick(*, loops: int = 3, iterations: int = 1_000_000) -> float:
+    """CPU seconds of a fixed pure-Python loop, the fastest of ``loops`` runs: this
+    machine's speed at the time, so that figures of different days (or of the start
+    and end of a long run) can be compared. Lower is faster."""
+    best = float("inf")
+    for _ in range(loops):
+        started = time.process_time()
+        total = 0
+        for i in range(iterations):
+            total += i * i
+        best = min(best, time.process_time() - started)
+    return best

@@ -27,7 +27,7 @@ from pathlib import Path
 from bench import report
 from bench.cases import build
 from bench.database import CHOICES, bench_database, settle
-from bench.measure import MB, Throttle, percentile, say
+from bench.measure import MB, Throttle, cpu_yardstick, percentile, say
 from bench.raw_fetch import raw_fetch
 from bench.sandbox_process import sandbox
 from bench.syncs import change_audiences, run_sync
@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="segment-desk-bench-"))
     load_start = os.getloadavg()
     say(f"load average {load_start[0]:.2f} on {os.cpu_count()} CPUs (other work skews timings)")
+    yardstick_start = cpu_yardstick()
+    say(f"CPU yardstick {yardstick_start:.3f} s (a fixed Python loop: this machine's speed now)")
     try:
         with (
             bench_database(args.db, workdir=workdir, keep=args.keep) as database,
@@ -189,12 +191,17 @@ def main(argv: list[str] | None = None) -> int:
     fig.update(bulk)
     checks = report.targets(fig)
     load_end = os.getloadavg()
+    yardstick_end = cpu_yardstick()
     notes = [*bulk_notes, f"database: {database.description}"]
     if settle_note:
         notes.append(settle_note)
     notes.append(
         f"load average {load_start[0]:.2f} at start, {load_end[0]:.2f} at end "
         f"on {os.cpu_count()} CPUs" + (": other processes shared them" if load_end[0] > 0.5 else "")
+    )
+    notes.append(
+        f"CPU yardstick {yardstick_start:.3f} s at start, {yardstick_end:.3f} s at end "
+        "(a fixed Python loop, lower is faster: compare figures of different runs by it)"
     )
     report.show(fig, checks, extra=notes)
     sys.stdout.flush()
@@ -208,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         repeats=args.repeats,
         load_average={"start": load_start, "end": load_end},
+        cpu_yardstick_s={"start": yardstick_start, "end": yardstick_end},
         notes=notes,
         cpu_time_ms={
             "partial p50": percentile(partial_cpu, 50),

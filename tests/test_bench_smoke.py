@@ -81,6 +81,9 @@ def test_bench_smoke(tmp_path):
     assert all(count["rows"] > 0 for count in data["counts"])
     assert len(data["targets"]) == 6
     assert "sync / raw fetch" in result.stdout
+    # The machine's speed at the start and end of the run, for comparing runs.
+    assert all(data["cpu_yardstick_s"][when] > 0 for when in ("start", "end"))
+    assert re.search(r"CPU yardstick [0-9.]+ s at start, [0-9.]+ s at end", result.stdout)
 
     if kind == "postgres":
         name = re.search(r"fresh database (bench_\d+)", data["database"]).group(1)

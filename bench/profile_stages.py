@@ -28,12 +28,14 @@ from bench.database import CHOICES, bench_database
 from bench.run import configure_environment, measure_raw_fetch, setup_django
 from bench.sandbox_process import sandbox
 
-# What follows the load, timed where the sync calls it: (module, function).
+# What follows the load, timed where the sync calls it: (module, function, depth).
+# A function of depth 1 is called by the one of depth 0 above it, and its time is
+# part of that one's: printed indented under it.
 TIMED = [
-    ("segments.services.mirror_indexes", "deferred_indexes_restore"),
-    ("segments.services.mirror_indexes", "_build_in_parallel"),
-    ("segments.services.mirror_indexes", "_text_index_rebuild"),
-    ("segments.services.sync", "_refresh_planner_statistics"),
+    ("segments.services.mirror_indexes", "deferred_indexes_restore", 0),
+    ("segments.services.mirror_indexes", "_build_in_parallel", 1),
+    ("segments.services.mirror_indexes", "_text_index_rebuild", 1),
+    ("segments.services.sync", "_refresh_planner_statistics", 0),
 ]
 
 
@@ -69,7 +71,7 @@ def _measured(label: str, sandbox_process: psutil.Process, work: Callable[[], ob
 
 def _timing(spent: dict[str, float]) -> None:
     """Wrap ``TIMED`` so that each call adds its wall time to ``spent``."""
-    for module_name, name in TIMED:
+    for module_name, name, _depth in TIMED:
         module = importlib.import_module(module_name)
         function = getattr(module, name)
 
@@ -126,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         f"fetch and load {marks['loaded'] - marks['segments']:.2f} s, "
         f"after the load {marks['end'] - marks['loaded']:.2f} s"
     )
-    for name, seconds in spent.items():
-        print(f"  {name}: {seconds:.2f} s")
+    for _module, name, depth in TIMED:
+        if name in spent:
+            print(f"{'  ' * (depth + 1)}{name}: {spent[name]:.2f} s")
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Tests of the sandbox itself, over real HTTP with plain ``requests``."""

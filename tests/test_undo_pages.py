@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from segments.models import AuditEvent, BulkRun, ScheduledDelete, Segment
 from segments.services.deletes import scheduled_deletes_run_due
+from tests.actions.support import HTMX, form_fields
 from tests.conftest import make_user
-from tests.test_actions import HTMX, form_fields
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("undo_window")]
 

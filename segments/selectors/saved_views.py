@@ -51,12 +51,6 @@ def saved_view_names(*, user) -> set[str]:
     return set(SavedView.objects.filter(owner=user).values_list("name", flat=True))
 
 
-def saved_view_current(*, user, params) -> SavedView | None:
-    """The view the table now shows, if one of the user's views shows exactly it."""
-    query = canonical_table_query(params)
-    return saved_view_list(user=user).filter(query=query).order_by("-shared", "name").first()
-
-
 def default_view(*, user) -> SavedView | None:
     pref = ViewPreference.objects.filter(user=user).select_related("default_view").first()
     view = pref.default_view if pref else None

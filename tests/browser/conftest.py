@@ -234,3 +234,11 @@ def viewer_page(page: Page, mirror) -> Page:
     """A page logged in as the demo viewer, on the overview."""
     login(page, "viewer")
     return page
+
+
+@pytest.fixture
+def operator_page(page: Page, mirror) -> Page:
+    """A page logged in as the demo operator, on the overview."""
+    login(page, "operator")
+    expect(page.locator(".who")).to_contain_text("operator · Operator")
+    return page

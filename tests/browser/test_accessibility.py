@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from segments.models import BulkRun, Segment
 from tests.browser.conftest import login
+from tests.browser.pages import settled
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,10 +36,6 @@ def axe_violations(page: Page, context: str | None = None) -> list[str]:
         f"{v['id']} ({v['impact']}): {', '.join(str(n['target']) for n in v['nodes'][:3])}"
         for v in results.response["violations"]
     ]
-
-
-def settled(page: Page) -> None:
-    expect(page.locator("#busy")).to_be_hidden()
 
 
 def page_overflow(page: Page) -> int:

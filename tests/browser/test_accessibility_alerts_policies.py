@@ -36,15 +36,15 @@ from segments.services.deletes import segment_delete_schedule
 from segments.services.policies import policies_apply, policy_save
 from segments.services.saved_views import saved_view_create
 from segments.services.sync import sync_run
-from tests.browser.conftest import login
-from tests.browser.pages import settled
-from tests.browser.test_accessibility import (
+from tests.browser.accessibility import (
     LAPTOP,
     PHONE,
     audit,
     dialog_open,
     sized_page,
 )
+from tests.browser.conftest import login
+from tests.browser.pages import settled
 from tests.test_policies import busiest_account
 
 pytestmark = [

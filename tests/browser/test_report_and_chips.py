@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from segments.models import AuditEvent, BulkRun, Segment
+from tests.browser.accessibility import LAPTOP, PHONE, audit, sized_page
 from tests.browser.conftest import login
 from tests.browser.pages import settled
-from tests.browser.test_accessibility import LAPTOP, PHONE, audit, sized_page
 
 pytestmark = [
     pytest.mark.browser,

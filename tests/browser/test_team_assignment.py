@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from segments.models import Assignment, AuditEvent, Note
+from tests.browser.accessibility import LAPTOP, PHONE, audit, sized_page
 from tests.browser.conftest import login
-from tests.browser.test_accessibility import LAPTOP, PHONE, audit, sized_page
 
 pytestmark = [
     pytest.mark.browser,

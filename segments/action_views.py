@@ -227,7 +227,12 @@ def bulk_retry(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.bulk_run_get(run_id=run_id, started=True)
     if not run.finished:
         return HttpResponse("This bulk run is still running.", status=409)
-    retry = bulk.bulk_run_retry(run=run, actor=actor_of(request))
+    retry, created = bulk.bulk_run_retry(run=run, actor=actor_of(request))
+    if not created:
+        messages.info(
+            request,
+            f"Run {run.pk} was already retried as run {retry.pk}: nothing was sent again.",
+        )
     return go_to(request, reverse("bulk-run", args=[retry.pk]))
 
 

@@ -73,7 +73,7 @@ def test_the_run_remembers_its_list_and_links_back_to_it(op_client, synced):
     assert f'<a href="/activity/?bulk_run={run.pk}">' in page
     # A retry comes from the same list.
     BulkRun.objects.filter(pk=run.pk).update(confirmed_at=run.created_at)
-    retry = bulk.bulk_run_retry(
+    retry, _ = bulk.bulk_run_retry(
         run=BulkRun.objects.get(pk=run.pk), actor=Actor(user=run.created_by)
     )
     assert retry.params["query"] == run.params["query"]

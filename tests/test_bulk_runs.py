@@ -4,10 +4,12 @@ acted, and resumed after a lost worker without writing any segment twice."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
 from segments import remote
@@ -79,11 +81,66 @@ def test_a_retry_by_another_operator_is_audited_as_that_operator(synced, operato
     assert set(run.events.values_list("outcome", flat=True)) == {AuditEvent.Outcome.FAILED}
     synced.faults.clear()
     other = make_user("oscar", "Operator")
-    retry = bulk.bulk_run_retry(run=run, actor=Actor(user=other, ip="10.0.0.2"))
+    retry, created = bulk.bulk_run_retry(run=run, actor=Actor(user=other, ip="10.0.0.2"))
+    assert created
     assert retry.created_by == other
     assert set(retry.events.values_list("username", "outcome")) == {
         ("oscar", AuditEvent.Outcome.DONE)
     }
+
+
+def _failed_run(sandbox, user, count: int) -> BulkRun:
+    """A run extending ``count`` segments by 7 days whose every write failed."""
+    run = _prepared(user, count=count)
+    sandbox.faults.set("update_end_date", status=503)
+    bulk.bulk_run_confirm(run=run, actor=Actor(user=user), days=7, end_date=None)
+    sandbox.faults.clear()
+    assert set(run.events.values_list("outcome", flat=True)) == {AuditEvent.Outcome.FAILED}
+    return run
+
+
+def _remote_ends(segment_ids) -> dict:
+    with remote.segment_api() as client:
+        return {i: client.segment(segment_id=i).end_date for i in segment_ids}
+
+
+def test_a_run_is_retried_once_and_a_second_retry_sends_nothing(synced, operator):
+    run = _failed_run(synced, operator, count=2)
+    before = _remote_ends(run.segment_ids)
+    retry, created = bulk.bulk_run_retry(run=run, actor=Actor(user=operator))
+    sent = synced.requests.count("update_end_date")
+    again, created_again = bulk.bulk_run_retry(run=run, actor=Actor(user=operator))
+    assert (created, created_again) == (True, False)
+    assert again.pk == retry.pk
+    assert BulkRun.objects.filter(retry_of=run).count() == 1
+    assert synced.requests.count("update_end_date") == sent
+    assert _remote_ends(run.segment_ids) == {i: e + timedelta(days=7) for i, e in before.items()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_operators_retrying_one_run_at_once_extend_each_segment_once(synced):
+    # The service checks no permission (the views do): users without a role suffice.
+    ann, bob = make_user("ann", None), make_user("bob", None)
+    run = _failed_run(synced, ann, count=3)
+    before = _remote_ends(run.segment_ids)
+    barrier, created = threading.Barrier(2), {}
+
+    def retry_as(user):
+        barrier.wait()
+        try:
+            fresh = BulkRun.objects.get(pk=run.pk)
+            created[user.username] = bulk.bulk_run_retry(run=fresh, actor=Actor(user=user))[1]
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=retry_as, args=(user,)) for user in (ann, bob)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(created.values()) == [False, True]
+    assert BulkRun.objects.filter(retry_of=run).count() == 1
+    assert _remote_ends(run.segment_ids) == {i: e + timedelta(days=7) for i, e in before.items()}
 
 
 def test_a_resumed_run_reads_back_a_write_whose_answer_was_lost(synced, operator):

@@ -48,7 +48,17 @@ def bulk_run_report(*, run: BulkRun) -> dict:
     for event in events:
         groups[event.outcome].append({"event": event, "name": names.get(event.segment_id, "")})
     retryable = sum(len(groups[o]) for o in RETRYABLE)
-    return {"groups": groups, "retryable": retryable, "events": len(events)}
+    return {
+        "groups": groups,
+        "retryable": retryable,
+        "events": len(events),
+        "retried_as": bulk_run_retried_as(run=run),
+    }
+
+
+def bulk_run_retried_as(*, run: BulkRun) -> BulkRun | None:
+    """The run that retried ``run``'s failures, if one did (a run is retried once)."""
+    return BulkRun.objects.filter(retry_of=run).order_by("pk").first()
 
 
 def bulk_run_list_url(*, run: BulkRun) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
 from segments.models import BulkRun, Segment
-from segments.selectors.bulk import RETRYABLE
+from segments.selectors.bulk import RETRYABLE, bulk_run_retried_as
 from segments.selectors.saved_views import canonical_table_query
 from segments.services.audit import Actor
 
@@ -77,21 +78,33 @@ def bulk_run_confirm(
     return True
 
 
-def bulk_run_retry(*, run: BulkRun, actor: Actor) -> BulkRun:
+def bulk_run_retry(*, run: BulkRun, actor: Actor) -> tuple[BulkRun, bool]:
     """A new run over the segments of finished ``run`` that failed or changed
-    meanwhile, prepared and confirmed by ``actor`` (its audit names them)."""
-    failed = list(
-        run.events.filter(outcome__in=RETRYABLE).values_list("segment_id", flat=True).distinct()
-    )
-    params = {k: v for k, v in run.params.items() if k not in ("seen", "ip", "query")}
-    retry = bulk_run_create(
-        actor=actor,
-        action=run.action,
-        segment_ids=failed,
-        params=params,
-        query=run.params.get("query", ""),
-        retry_of=run,
-    )
+    meanwhile, prepared and confirmed by ``actor`` (its audit names them), and
+    True. A run is retried once: if it was already (a second click, another tab,
+    another operator at the same moment), that retry and False, and nothing is
+    sent again, so no segment is extended twice. A retry's own failures are
+    retried from its own page."""
+    with transaction.atomic():
+        # Retries of one run are serialised across processes by this row lock
+        # (on SQLite, by the write lock its IMMEDIATE transactions take).
+        list(BulkRun.objects.select_for_update().filter(pk=run.pk).values_list("pk"))
+        if (earlier := bulk_run_retried_as(run=run)) is not None:
+            return earlier, False
+        failed = list(
+            run.events.filter(outcome__in=RETRYABLE).values_list("segment_id", flat=True).distinct()
+        )
+        params = {k: v for k, v in run.params.items() if k not in ("seen", "ip", "query")}
+        retry = bulk_run_create(
+            actor=actor,
+            action=run.action,
+            segment_ids=failed,
+            params=params,
+            query=run.params.get("query", ""),
+            retry_of=run,
+        )
+    # Queued once the retry is committed: a worker (or the immediate backend)
+    # then runs it outside this lock.
     end_date = params.get("end_date")
     bulk_run_confirm(
         run=retry,
@@ -100,4 +113,4 @@ def bulk_run_retry(*, run: BulkRun, actor: Actor) -> BulkRun:
         end_date=datetime.fromisoformat(end_date) if end_date else None,
     )
     retry.refresh_from_db()
-    return retry
+    return retry, True

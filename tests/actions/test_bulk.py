@@ -42,6 +42,17 @@ def test_bulk_extend_of_a_filter_with_one_failure_then_retry(op_client, synced):
     assert "Finished: 1 done" in op_client.get(f"/bulk/{retry_run.pk}/").text
     for segment in Segment.objects.filter(segment_id__in=run.segment_ids):
         assert remote_segment(segment.segment_id).end_date == segment.end_date
+    # The run now links to its retry and offers none again; a second retry (another
+    # tab, a stale page) sends nothing and leads to the first.
+    report = op_client.get(f"/bulk/{run.pk}/").text
+    assert f'retried as <a href="/bulk/{retry_run.pk}/">run {retry_run.pk}</a>' in report
+    assert "Retry the" not in report
+    sent = synced.requests.count("update_end_date")
+    again = op_client.post(f"/bulk/{run.pk}/retry/", headers=HTMX)
+    assert again.headers["HX-Redirect"] == f"/bulk/{retry_run.pk}/"
+    assert BulkRun.objects.filter(retry_of=run).count() == 1
+    assert synced.requests.count("update_end_date") == sent
+    assert f"already retried as run {retry_run.pk}" in op_client.get(f"/bulk/{retry_run.pk}/").text
 
 
 def test_bulk_delete_needs_the_exact_count(op_client, synced):

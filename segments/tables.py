@@ -28,13 +28,19 @@ class DeskTable(tables.Table):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, per_page_field=UNREAD_PER_PAGE_FIELD, **kwargs)
 
-    def paginate(self, *args, **kwargs):
-        # Rows tied on the sorted column must keep one order across pages, which
-        # PostgreSQL does not promise (a LIMIT/OFFSET page may then repeat rows of
-        # another and skip others): the primary key ends every order.
+    def ordered_data(self):
+        """The table's queryset in the order its pages show (the sort, else the
+        default), which an export of the view keeps too.
+
+        Rows tied on the sorted column must keep one order across pages, which
+        PostgreSQL does not promise (a LIMIT/OFFSET page may then repeat rows of
+        another and skip others): the primary key ends every order."""
         queryset = self.data.data
         order = queryset.query.order_by or queryset.model._meta.ordering
-        self.data.data = self.row_columns(queryset.order_by(*order, "pk"))
+        return queryset.order_by(*order, "pk")
+
+    def paginate(self, *args, **kwargs):
+        self.data.data = self.row_columns(self.ordered_data())
         kwargs.setdefault("paginator_class", EstimatingPaginator)
         return super().paginate(*args, **kwargs)
 
@@ -155,10 +161,10 @@ class SegmentTable(DeskTable):
     # What the page says of the default order (no ``sort``, or none valid).
     default_order_label = "Soonest upcoming end first, expired last"
 
-    def paginate(self, *args, **kwargs):
+    def ordered_data(self):
         if not self.order_by:
             self.data.data = self.data.data.upcoming_first(now=self.now)
-        return super().paginate(*args, **kwargs)
+        return super().ordered_data()
 
     @classmethod
     def for_user(cls, data, user, *, columns=None, **kwargs):

@@ -1,9 +1,11 @@
-"""The CSV export: formula injection escaped, a byte order mark for Excel on request."""
+"""The CSV export: the table's order, formula injection escaped, a byte order mark for
+Excel on request."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -43,3 +45,27 @@ def test_a_byte_order_mark_is_offered_for_excel(viewer_client, synced):
     assert "Q1 – Q2" in text
     assert text[1:].startswith("segment_id,")
     assert "bom=1" in viewer_client.get("/segments/").text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "sort=name",
+        "sort=-total_log_count",
+        "sort=audience",
+        "sort=-account",
+        "sort=review",
+        "sort=nope",
+        "status=Active&sort=-end_date",
+    ],
+)
+def test_the_export_keeps_the_tables_order(viewer_client, synced, query):
+    page = viewer_client.get(f"/segments/?{query}&per_page=100").text
+    shown = [int(i) for i in re.findall(r'<tr id="segment-(\d+)"', page)]
+    assert len(shown) > 20
+    exported = [
+        int(row["segment_id"])
+        for row in csv.DictReader(io.StringIO(export(viewer_client, f"?{query}")))
+    ]
+    assert exported[: len(shown)] == shown

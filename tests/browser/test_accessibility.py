@@ -14,13 +14,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from segments.models import BulkRun, Segment
+from segments.models import BulkRun, Note, Segment
 from tests.browser.accessibility import (
     LAPTOP,
     PHONE,
     audit,
     axe_violations,
     dialog_open,
+    page_overflow,
     sized_page,
 )
 from tests.browser.conftest import login
@@ -131,6 +132,25 @@ def test_a_viewers_403_page_is_accessible_and_says_what_to_do(new_context, mirro
     expect(page.locator("main")).to_contain_text("needs the Operator role")
     expect(page.get_by_role("link", name="Go to the overview")).to_be_visible()
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1400px", "390px"])
+def test_a_note_with_a_long_word_or_url_wraps_inside_its_panel(new_context, mirror, viewport):
+    segment = Segment.objects.visible().first()
+    long_url = "https://example.com/" + "campaign-report/" * 20
+    Note.objects.create(segment=segment, text=long_url)
+    Note.objects.create(segment=segment, text="x" * 4000)
+    page = sized_page(new_context, viewport)
+    login(page, "operator")
+    page.goto(f"/segments/{segment.segment_id}/")
+    expect(page.locator("ul.notes li")).to_have_count(2)
+    assert page_overflow(page) == 0
+    panel = page.locator("ul.notes").bounding_box()
+    for note in page.locator("ul.notes li p").all():
+        box = note.bounding_box()
+        assert box["x"] + box["width"] <= panel["x"] + panel["width"] + 1
+    add = page.get_by_role("button", name="Add note").bounding_box()
+    assert add["x"] + add["width"] <= viewport["width"]  # not pushed off to the side
 
 
 # --- keyboard: focus and announcements ------------------------------------------

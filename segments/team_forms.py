@@ -72,8 +72,18 @@ class NoteForm(forms.Form):
     """A new note, or a note's new text."""
 
     text = forms.CharField(
-        max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}), label="Note"
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note",
+        error_messages={
+            "required": "The note is empty: write something first.",
+            "max_length": f"A note has at most {NOTE_MAX:,} characters: shorten it.",
+        },
     )
+
+    def error(self) -> str:
+        """What is wrong with the text, in one sentence for the team panel."""
+        return self.errors["text"][0]
 
 
 def team_forms(review: Review | None) -> dict[str, forms.Form]:

@@ -28,8 +28,6 @@ from segments.team_forms import (
     team_forms,
 )
 
-NOTE_INVALID = "Write a note of at most 4,000 characters."
-
 
 @require_POST
 @permission_required(OPERATE, raise_exception=True)
@@ -74,7 +72,7 @@ def segment_note(request: HttpRequest, segment_id: int) -> HttpResponse:
             actor=actor_of(request), segment_id=segment_id, text=form.cleaned_data["text"]
         )
         return _team_response(request, segment, "Note added.", focus="notes")
-    return _team_response(request, segment, NOTE_INVALID, error=True, focus="notes")
+    return _team_response(request, segment, form.error(), error=True, focus="notes")
 
 
 @require_POST
@@ -84,7 +82,7 @@ def note_edit(request: HttpRequest, segment_id: int, note_id: int) -> HttpRespon
     segment = selectors.segment_get(segment_id=segment_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return _team_response(request, segment, NOTE_INVALID, error=True, focus=f"note-{note_id}")
+        return _team_response(request, segment, form.error(), error=True, focus=f"note-{note_id}")
     try:
         notes.note_edit(
             actor=actor_of(request),

@@ -109,8 +109,10 @@ def test_a_note_of_another_segment_or_empty_text_is_refused(client, operator, no
     response = client.post(wrong, {"text": "Elsewhere"}, headers=HTMX)
     assert "That note is gone" in response.text
     edit, _ = urls(note)
-    response = client.post(edit, {"text": ""}, headers=HTMX)
-    assert "Write a note of at most 4,000 characters." in response.text
+    response = client.post(edit, {"text": "   "}, headers=HTMX)
+    assert "The note is empty: write something first." in response.text
+    response = client.post(edit, {"text": "x" * 4001}, headers=HTMX)
+    assert "A note has at most 4,000 characters: shorten it." in response.text
     assert client.get(edit).status_code == 405  # only POST changes a note
     note.refresh_from_db()
     assert note.text == "First words"

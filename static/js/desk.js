@@ -159,6 +159,24 @@
     if (messageAnnounced) { messageAnnounced = false; } else { announce(region.getAttribute("data-announce")); }
   });
 
+  // --- One history entry per view ------------------------------------------------
+  // A search applies as it is typed; Enter then submits the same form again (with a
+  // "change" too), and so can "Apply" after a select applied itself. Each would push
+  // the address the page already has, and Back would seem to do nothing: an
+  // address equal to the current one replaces it instead.
+
+  function isCurrentAddress(path) {
+    var next = new URL(path, window.location.href);
+    return next.pathname === window.location.pathname && next.search === window.location.search;
+  }
+
+  document.addEventListener("htmx:beforeHistoryUpdate", function (event) {
+    var update = event.detail.history;
+    if (update && update.type === "push" && isCurrentAddress(update.path)) {
+      update.type = "replace";
+    }
+  });
+
   // --- A select in a live filter form reloads once its value is committed ------
   // Arrowing through a closed select fires "change" on every step; those wait
   // until the select loses focus or Enter is pressed. Mouse picks go at once.

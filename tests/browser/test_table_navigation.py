@@ -199,6 +199,27 @@ def test_back_within_the_page_restores_the_whole_previous_page(viewer_page: Page
     assert row_ids(page) == rows
 
 
+def test_enter_or_apply_on_a_view_already_shown_adds_no_history_entry(viewer_page: Page):
+    page = viewer_page
+    page.goto("/segments/")
+    word = max(Segment.objects.visible().order_by("segment_id")[3].name.split(), key=len)
+    search = page.get_by_label("Search")
+    search.fill(word)  # applied as typed
+    expect(page).to_have_url(url_param("q", word))
+    settled(page)
+    entries = page.evaluate("history.length")
+    search.press("Enter")  # the same view again
+    settled(page)
+    page.get_by_role("button", name="Apply").click()
+    settled(page)
+    assert page.evaluate("history.length") == entries
+    expect(page).to_have_url(url_param("q", word))
+    page.go_back()  # one Back leaves the search
+    expect(page).not_to_have_url(re.compile(r"[?&]q="))
+    settled(page)
+    expect(search).to_have_value("")
+
+
 def test_back_from_a_detail_page_restores_the_filtered_list(viewer_page: Page):
     page = viewer_page
     page.goto("/segments/")

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from segments.models import ExpiryPolicy, SavedView
+from segments.selectors.audiences import account_ids_named
 
 MAX_DAYS = 1825  # five years: no policy needs to look further
 
@@ -47,6 +48,13 @@ class PolicyForm(forms.ModelForm):
             "scope_value": "Account id, audience id, name part or status",
             "ceiling_date": "Never beyond (date)",
         }
+        help_texts = {
+            "scope_value": (
+                "An account: its name or id (the Accounts page lists both). An audience:"
+                " its id (the Audiences page). A name: part of the segments' names. A"
+                " status: one, such as Active."
+            ),
+        }
         widgets = {"ceiling_date": forms.DateTimeInput(attrs={"type": "datetime-local"})}
 
     def __init__(self, *args, **kwargs):
@@ -84,11 +92,26 @@ class PolicyForm(forms.ModelForm):
             data["scope_value"] = ""
         elif scope:
             data["scope_view"] = None
-            if scope in (kind.ACCOUNT, kind.AUDIENCE) and not re.fullmatch(r"[0-9]{1,18}", value):
-                self.add_error("scope_value", f"Enter the {scope} id (digits only).")
+            if scope == kind.ACCOUNT and not re.fullmatch(r"[0-9]{1,18}", value):
+                value = self._account_id(value)
+            elif scope == kind.AUDIENCE and not re.fullmatch(r"[0-9]{1,18}", value):
+                self.add_error("scope_value", "Enter the audience id (digits only).")
             elif not value:
                 self.add_error("scope_value", "Enter what the segments' name or status must be.")
             data["scope_value"] = value
         if data.get("ceiling_days") is None and data.get("ceiling_date") is None:
             self.add_error("ceiling_days", "Give a ceiling: a number of days, a date, or both.")
         return data
+
+    def _account_id(self, name: str) -> str:
+        """The id of the one account named ``name`` (as the form stores it), or an error."""
+        ids = account_ids_named(name=name) if name else []
+        if len(ids) == 1:
+            return str(ids[0])
+        if not ids:
+            self.add_error("scope_value", "No account has that name: enter its name or id.")
+        else:
+            self.add_error(
+                "scope_value", f"{len(ids)} accounts have that name: enter the id of one."
+            )
+        return name

@@ -351,6 +351,7 @@ class AudienceTable(DeskTable):
 
 
 class AccountTable(DeskTable):
+    id = tables.Column(verbose_name="ID")
     name = tables.Column()
     platform_display_name = tables.Column(verbose_name="Platform")
     agency_name = tables.Column(verbose_name="Agency")
@@ -363,6 +364,7 @@ class AccountTable(DeskTable):
         model = Account
         fields = ()
         sequence = (
+            "id",
             "name",
             "platform_display_name",
             "agency_name",

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from segments.models import ExpiryPolicy
+from segments.models import Account, ExpiryPolicy
 from tests.conftest import make_user
 from tests.test_policies import busiest_account
 
@@ -56,7 +56,8 @@ def test_dry_run_before_saving_then_save(synced):
 def test_bad_input_is_explained_not_a_500(synced):
     client = logged_in(make_user("ann", "Operator"))
     for bad, error in (
-        ({"scope_value": "12x"}, "digits only"),
+        ({"scope_value": "12x"}, "No account has that name"),
+        ({"scope": "audience", "scope_value": "12x"}, "digits only"),
         ({"ceiling_days": ""}, "Give a ceiling"),
         ({"min_days_ahead": "0"}, "greater than or equal to 1"),
         ({"excluded": "12, abc"}, "Not segment ids: abc"),
@@ -67,6 +68,26 @@ def test_bad_input_is_explained_not_a_500(synced):
         assert response.status_code == 200, bad
         assert error in response.content.decode(), bad
     assert not ExpiryPolicy.objects.exists()
+
+
+def test_an_account_is_named_or_given_by_its_id_which_the_accounts_page_shows(synced):
+    client = logged_in(make_user("ann", "Operator"))
+    account = Account.objects.get(pk=busiest_account())
+    accounts_page = client.get("/accounts/").content.decode()
+    assert re.search(r'<th [^>]*data-col="id"[^>]*>\s*<a [^>]*>ID</a>', accounts_page)
+    row = rf"<td >{account.pk}</td>\s*<td >{re.escape(account.name)}</td>"
+    assert re.search(row, accounts_page)
+    by_name = form_data(scope_value=account.name.upper())
+    client.post("/policies/new/", {**by_name, "intent": "save"})
+    policy = ExpiryPolicy.objects.get()
+    assert policy.scope_value == str(account.pk)
+    listed = client.get("/policies/").content.decode()
+    assert f'account <a href="/segments/?account={account.pk}">{account.pk}</a>' in listed
+    # Two accounts of one name: the id tells them apart.
+    twin = Account.objects.exclude(pk=account.pk).first()
+    Account.objects.filter(pk=twin.pk).update(name=account.name)
+    response = client.post("/policies/new/", {**by_name, "name": "Twin", "intent": "save"})
+    assert "2 accounts have that name: enter the id of one." in response.content.decode()
 
 
 def test_viewers_read_operators_edit_and_pause_with_history(synced):

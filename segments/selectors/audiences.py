@@ -39,3 +39,8 @@ def account_list() -> QuerySet[Account]:
 def account_choices() -> list[tuple[int, str]]:
     """Every platform account as (id, label), for a choice of account."""
     return [(account.id, str(account)) for account in Account.objects.all()]
+
+
+def account_ids_named(*, name: str) -> list[int]:
+    """The ids of the accounts whose name is ``name``, whatever its case."""
+    return list(Account.objects.filter(name__iexact=name.strip()).values_list("id", flat=True))

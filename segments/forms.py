@@ -14,6 +14,7 @@ from django.utils import timezone
 from segments.fields import BoundedDateTimeField, IdField
 from segments.models import BulkRun
 from segments.remote.records import parse_datetime
+from segments.selectors.deletes import open_delete
 from segments.services.end_dates import (
     end_date_horizon_problem,
     end_date_problem,
@@ -134,6 +135,10 @@ class ExtendForm(SubmissionForm):
 
     def clean(self):
         data = super().clean()
+        if open_delete(segment_id=self.segment.segment_id) is not None:
+            raise forms.ValidationError(
+                "This segment is being deleted: undo the delete first, then extend it."
+            )
         preset, chosen = data.get("preset"), data.get("new_end_date")
         if preset:
             try:

@@ -53,6 +53,13 @@ def test_delete_waits_shows_a_countdown_and_is_undone_by_another_operator(synced
     detail = ann.get(f"/segments/{live.segment_id}/").text
     assert "Deleting in" in detail
     assert "Delete…" not in detail
+    # Nor is it extended meanwhile: undo first.
+    assert 'id="extend"' not in detail
+    extend = f"/segments/{live.segment_id}/extend/"
+    fields = form_fields(ann.get(extend, headers=HTMX).text)
+    refused = ann.post(extend, {**fields, "preset": "30"}, headers=HTMX)
+    assert "This segment is being deleted: undo the delete first" in refused.text
+    assert synced.requests.count("update_end_date") == 0
     # A viewer cannot undo; another operator can.
     vera = logged_in(make_user("vera", "Viewer"))
     assert vera.post(f"/deletes/{scheduled.pk}/undo/").status_code == 403

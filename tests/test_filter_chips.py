@@ -58,6 +58,12 @@ def test_no_chips_without_filters_nor_for_ignored_values(viewer_client, synced):
     page = viewer_client.get("/segments/?status=NoSuchStatus").text
     assert "Some filters were ignored" in page
     assert 'class="chips"' not in page
+    # "Between" with neither day filters nothing: no chip of two open ends.
+    assert 'class="chips"' not in viewer_client.get("/segments/?ends=between").text
+    page = viewer_client.get("/segments/?ends=between&end_from=nope&end_to=").text
+    assert 'class="chips"' not in page
+    chips = _chips(viewer_client.get("/segments/?ends=between&end_from=2026-03-01").text)
+    assert " ".join(chips["ends"][0]) == "Remove filter End date: 1 Mar 2026 – …"
 
 
 def test_a_chip_brings_the_filter_form_along_out_of_band(viewer_client, synced):

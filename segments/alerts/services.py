@@ -311,18 +311,36 @@ def subscription_create(
     email: bool,
     urgent: bool,
     time_zone: str,
-) -> AlertSubscription:
-    """A new subscription; the user's current zone becomes the zone of their digest."""
+) -> tuple[AlertSubscription, bool]:
+    """A new subscription; the user's current zone becomes the zone of their digest.
+
+    The same condition over the same segments again (a second submit, a user who
+    forgot) is the subscription they have: its delivery (``email``, ``urgent``)
+    becomes the one asked for, and ``created`` is False."""
     AlertProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
-    return AlertSubscription.objects.create(
-        user=user,
-        condition=condition,
-        scope=scope,
-        account_ids=accounts if scope == AlertSubscription.Scope.ACCOUNTS else [],
-        audience_ids=audiences if scope == AlertSubscription.Scope.AUDIENCES else [],
-        days=days,
-        email=email,
-        urgent=urgent,
+    Scope = AlertSubscription.Scope
+    wanted = {
+        "condition": condition,
+        "scope": scope,
+        "account_ids": sorted(accounts) if scope == Scope.ACCOUNTS else [],
+        "audience_ids": sorted(audiences) if scope == Scope.AUDIENCES else [],
+        "days": days,
+    }
+    for existing in AlertSubscription.objects.filter(user=user, condition=condition, scope=scope):
+        if _same_segments_and_condition(existing, wanted):
+            existing.email, existing.urgent = email, urgent
+            existing.save(update_fields=["email", "urgent"])
+            return existing, False
+    return AlertSubscription.objects.create(user=user, email=email, urgent=urgent, **wanted), True
+
+
+def _same_segments_and_condition(subscription: AlertSubscription, wanted: dict) -> bool:
+    """Whether ``subscription`` hears of what ``wanted`` would (``days`` matters only
+    to "ends soon")."""
+    return (
+        sorted(subscription.account_ids) == wanted["account_ids"]
+        and sorted(subscription.audience_ids) == wanted["audience_ids"]
+        and (wanted["condition"] != Condition.ENDS_SOON or subscription.days == wanted["days"])
     )
 
 

@@ -66,10 +66,13 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 def subscriptions(request: HttpRequest) -> HttpResponse:
     form = SubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.subscription_create(
+        _, created = services.subscription_create(
             user=request.user, time_zone=timezone.get_current_timezone_name(), **form.cleaned_data
         )
-        messages.success(request, "Subscribed.")
+        if created:
+            messages.success(request, "Subscribed.")
+        else:
+            messages.info(request, "You had this subscription already: its delivery is updated.")
         return redirect("alert-subscriptions")
     context = {"form": form, "subscriptions": selectors.subscriptions_of(user=request.user)}
     return render(request, "alerts/subscriptions.html", context, status=400 if form.errors else 200)

@@ -103,6 +103,22 @@ def test_subscribe_with_a_scope_and_unsubscribe(client, viewer, synced):
     assert not AlertSubscription.objects.filter(user=viewer).exists()
 
 
+def test_the_same_subscription_twice_is_one_whose_delivery_is_updated(client, viewer, synced):
+    client.force_login(viewer)
+    url = reverse("alert-subscriptions")
+    ends_soon = {"condition": "ends_soon", "scope": "all", "days": 10, "email": "on"}
+    assert "Subscribed." in client.post(url, ends_soon, follow=True).content.decode()
+    again = client.post(url, {**ends_soon, "urgent": "on"}, follow=True).content.decode()
+    assert "You had this subscription already: its delivery is updated." in again
+    subscription = AlertSubscription.objects.get(user=viewer)
+    assert (subscription.email, subscription.urgent) == (True, True)
+    # Another number of days is another subscription; so is another condition.
+    client.post(url, {**ends_soon, "days": 30})
+    client.post(url, {**ends_soon, "condition": "anomaly"})
+    client.post(url, {**ends_soon, "condition": "anomaly", "days": 30})  # days: only ends soon
+    assert AlertSubscription.objects.filter(user=viewer).count() == 3
+
+
 def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operator, settings):
     settings.SITE_URL = "http://127.0.0.1:8000"
     client.force_login(operator)

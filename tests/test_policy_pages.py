@@ -110,3 +110,13 @@ def test_viewers_read_operators_edit_and_pause_with_history(synced):
     assert "Paused" in page
     assert "“30” → “45”" in page
     assert [e.username for e in policy.edits.order_by("id")] == ["ann", "bob", "bob"]
+
+
+def test_a_fields_help_text_is_shown_and_describes_its_input(synced):
+    page = logged_in(make_user("ann", "Operator")).get("/policies/new/").content.decode()
+    for name, words in (("excluded", "leaves alone"), ("scope_value", "the Accounts page")):
+        described = rf'<[a-z]+ [^>]*name="{name}"[^>]*aria-describedby="id_{name}_helptext"'
+        assert re.search(described, page)
+        hint = re.search(rf'<p class="hint" id="id_{name}_helptext">([^<]*)</p>', page)
+        assert hint, name
+        assert words in hint.group(1)

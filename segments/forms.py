@@ -94,6 +94,10 @@ class SeenUpdatedField(forms.DateTimeField):
             raise forms.ValidationError("This form is out of date: reload the page.") from None
 
 
+# A datetime-local input wants both: a day alone is "incomplete" to the browser.
+END_DATE_HINT = "A day and a time, in your time zone."
+
+
 class ExtendForm(SubmissionForm):
     preset = forms.TypedChoiceField(
         required=False,
@@ -106,6 +110,7 @@ class ExtendForm(SubmissionForm):
         required=False,
         label="New end date",
         widget=DateTimeLocalInput,
+        help_text=END_DATE_HINT,
     )
     expected_updated = SeenUpdatedField()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -169,3 +170,20 @@ def test_presets_of_an_expired_segment_count_from_now(op_client, synced):
     assert "segments-changed" in response.headers["HX-Trigger"]
     new_end = remote_segment(segment.segment_id).end_date
     assert before + timedelta(days=7) <= new_end <= timezone.now() + timedelta(days=7)
+
+
+def test_the_new_end_date_says_it_wants_a_day_and_a_time(op_client, live_segment):
+    dialog = op_client.get(f"/segments/{live_segment.segment_id}/extend/", headers=HTMX).text
+    assert re.search(
+        r'<input [^>]*name="new_end_date"[^>]*aria-describedby="id_new_end_date_helptext"', dialog
+    )
+    assert (
+        '<p class="hint" id="id_new_end_date_helptext">A day and a time, in your time zone.</p>'
+        in dialog
+    )
+    detail = op_client.get(f"/segments/{live_segment.segment_id}/").text
+    assert 'aria-describedby="detail-new-end-hint"' in detail
+    assert (
+        '<p class="hint" id="detail-new-end-hint">A day and a time, in your time zone.</p>'
+        in detail
+    )

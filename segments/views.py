@@ -88,7 +88,9 @@ def column_chooser(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def segment_export(request: HttpRequest) -> StreamingHttpResponse:
     """The current filtered view as CSV, in the table's order, streamed row by row."""
-    table = SegmentTable(selectors.segment_list(filters=request.GET, user=request.user))
+    queryset = selectors.segment_list(filters=request.GET, user=request.user)
+    # The page's table, whose columns decide which sorts apply (one of a hidden column does not).
+    table = SegmentTable.for_user(queryset, request.user, columns=table_columns(request.GET))
     RequestConfig(request, paginate=False).configure(table)  # its ``sort``
     # ``bom=1``: a byte order mark first, so Excel reads the file as UTF-8.
     rows = csv_lines(segment_export_rows(table.ordered_data()), bom=request.GET.get("bom") == "1")

@@ -58,6 +58,7 @@ def test_a_byte_order_mark_is_offered_for_excel(viewer_client, synced):
         "sort=review",
         "sort=nope",
         "status=Active&sort=-end_date",
+        "cols=name,status&sort=-total_log_count",  # a sort of a hidden column: not applied
     ],
 )
 def test_the_export_keeps_the_tables_order(viewer_client, synced, query):

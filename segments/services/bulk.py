@@ -103,14 +103,14 @@ def bulk_run_retry(*, run: BulkRun, actor: Actor) -> tuple[BulkRun, bool]:
             query=run.params.get("query", ""),
             retry_of=run,
         )
-    # Queued once the retry is committed: a worker (or the immediate backend)
-    # then runs it outside this lock.
-    end_date = params.get("end_date")
-    bulk_run_confirm(
-        run=retry,
-        actor=actor,
-        days=params.get("days"),
-        end_date=datetime.fromisoformat(end_date) if end_date else None,
-    )
+        # Confirmed and queued in the same transaction (the database backend's queue
+        # is a table): a retry is never left made but not queued.
+        end_date = params.get("end_date")
+        bulk_run_confirm(
+            run=retry,
+            actor=actor,
+            days=params.get("days"),
+            end_date=datetime.fromisoformat(end_date) if end_date else None,
+        )
     retry.refresh_from_db()
     return retry, True

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from segments.models import ExpiryPolicy, SavedView
-from segments.selectors.audiences import account_ids_named
+from segments.selectors.audiences import account_ids_for, audience_in_catalogue
 
 MAX_DAYS = 1825  # five years: no policy needs to look further
 
@@ -45,7 +45,7 @@ class PolicyForm(forms.ModelForm):
         labels = {
             "name": "Policy name",
             "scope_view": "Shared view",
-            "scope_value": "Account id, audience id, name part or status",
+            "scope_value": "Account, audience id, name part or status",
             "ceiling_date": "Never beyond (date)",
         }
         help_texts = {
@@ -92,10 +92,10 @@ class PolicyForm(forms.ModelForm):
             data["scope_value"] = ""
         elif scope:
             data["scope_view"] = None
-            if scope == kind.ACCOUNT and not re.fullmatch(r"[0-9]{1,18}", value):
+            if scope == kind.ACCOUNT:
                 value = self._account_id(value)
-            elif scope == kind.AUDIENCE and not re.fullmatch(r"[0-9]{1,18}", value):
-                self.add_error("scope_value", "Enter the audience id (digits only).")
+            elif scope == kind.AUDIENCE:
+                self._check_audience(value)
             elif not value:
                 self.add_error("scope_value", "Enter what the segments' name or status must be.")
             data["scope_value"] = value
@@ -103,15 +103,25 @@ class PolicyForm(forms.ModelForm):
             self.add_error("ceiling_days", "Give a ceiling: a number of days, a date, or both.")
         return data
 
-    def _account_id(self, name: str) -> str:
-        """The id of the one account named ``name`` (as the form stores it), or an error."""
-        ids = account_ids_named(name=name) if name else []
+    def _account_id(self, text: str) -> str:
+        """The id of the one account ``text`` names (its id or its name), as the policy
+        stores it, or an error."""
+        if not text:
+            self.add_error("scope_value", "Enter the account's name or id.")
+            return text
+        ids = account_ids_for(text=text)
         if len(ids) == 1:
             return str(ids[0])
         if not ids:
-            self.add_error("scope_value", "No account has that name: enter its name or id.")
+            self.add_error("scope_value", "No account has that name or id.")
         else:
             self.add_error(
                 "scope_value", f"{len(ids)} accounts have that name: enter the id of one."
             )
-        return name
+        return text
+
+    def _check_audience(self, text: str) -> None:
+        if not re.fullmatch(r"[0-9]{1,18}", text):
+            self.add_error("scope_value", "Enter the audience id (digits only).")
+        elif not audience_in_catalogue(audience_id=int(text)):
+            self.add_error("scope_value", "No audience in the catalogue has that id.")

@@ -56,8 +56,11 @@ def test_dry_run_before_saving_then_save(synced):
 def test_bad_input_is_explained_not_a_500(synced):
     client = logged_in(make_user("ann", "Operator"))
     for bad, error in (
-        ({"scope_value": "12x"}, "No account has that name"),
+        ({"scope_value": "12x"}, "No account has that name or id."),
+        ({"scope_value": "999999"}, "No account has that name or id."),
+        ({"scope_value": " "}, "Enter the account&#x27;s name or id."),
         ({"scope": "audience", "scope_value": "12x"}, "digits only"),
+        ({"scope": "audience", "scope_value": "999999"}, "No audience in the catalogue"),
         ({"ceiling_days": ""}, "Give a ceiling"),
         ({"min_days_ahead": "0"}, "greater than or equal to 1"),
         ({"excluded": "12, abc"}, "Not segment ids: abc"),
@@ -88,6 +91,12 @@ def test_an_account_is_named_or_given_by_its_id_which_the_accounts_page_shows(sy
     Account.objects.filter(pk=twin.pk).update(name=account.name)
     response = client.post("/policies/new/", {**by_name, "name": "Twin", "intent": "save"})
     assert "2 accounts have that name: enter the id of one." in response.content.decode()
+    # A name of digits that is no account's id is a name.
+    Account.objects.filter(pk=twin.pk).update(name="999999")
+    client.post(
+        "/policies/new/", {**form_data(scope_value="999999"), "name": "Digits", "intent": "save"}
+    )
+    assert ExpiryPolicy.objects.get(name="Digits").scope_value == str(twin.pk)
 
 
 def test_viewers_read_operators_edit_and_pause_with_history(synced):

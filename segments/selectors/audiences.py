@@ -41,6 +41,15 @@ def account_choices() -> list[tuple[int, str]]:
     return [(account.id, str(account)) for account in Account.objects.all()]
 
 
-def account_ids_named(*, name: str) -> list[int]:
-    """The ids of the accounts whose name is ``name``, whatever its case."""
-    return list(Account.objects.filter(name__iexact=name.strip()).values_list("id", flat=True))
+def account_ids_for(*, text: str) -> list[int]:
+    """The account ``text`` names: the one with that id if there is one, else the ids
+    of the accounts whose name is ``text``, whatever its case (a name may be digits)."""
+    text = text.strip()
+    is_id = text.isascii() and text.isdigit() and len(text) <= 18
+    if is_id and Account.objects.filter(id=int(text)).exists():
+        return [int(text)]
+    return list(Account.objects.filter(name__iexact=text).values_list("id", flat=True))
+
+
+def audience_in_catalogue(*, audience_id: int) -> bool:
+    return Audience.objects.filter(id=audience_id, is_deleted=False).exists()

@@ -42,7 +42,7 @@ def test_create_a_policy_with_a_dry_run(operator_page: Page):
     page.get_by_label("Policy name").fill("Keep the busiest account alive")
     page.get_by_label("Scope").select_option("account")
     expect(page.get_by_label("Shared view")).to_be_hidden()
-    page.get_by_label("Account id, audience id, name part or status").fill(str(busiest_account()))
+    page.get_by_label("Account, audience id, name part or status").fill(str(busiest_account()))
     page.get_by_label("Keep the end date at least (days ahead)").fill("60")
     page.get_by_label("Extending by (days at a time)").fill("30")
     page.get_by_label("Never beyond (days from now)").fill("180")

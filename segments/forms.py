@@ -12,7 +12,7 @@ from django.core import signing
 from django.utils import timezone
 
 from segments.fields import BoundedDateTimeField, IdField
-from segments.models import BulkRun
+from segments.models import BulkRun, ScheduledDelete
 from segments.remote.records import parse_datetime
 from segments.selectors.deletes import open_delete
 from segments.services.end_dates import (
@@ -140,10 +140,12 @@ class ExtendForm(SubmissionForm):
 
     def clean(self):
         data = super().clean()
-        if open_delete(segment_id=self.segment.segment_id) is not None:
-            raise forms.ValidationError(
-                "This segment is being deleted: undo the delete first, then extend it."
-            )
+        if (deleting := open_delete(segment_id=self.segment.segment_id)) is not None:
+            if deleting.state == ScheduledDelete.State.PENDING:
+                raise forms.ValidationError(
+                    "This segment is being deleted: undo the delete first, then extend it."
+                )
+            raise forms.ValidationError("This segment is being deleted on the platform now.")
         preset, chosen = data.get("preset"), data.get("new_end_date")
         if preset:
             try:

@@ -60,6 +60,12 @@ def test_delete_waits_shows_a_countdown_and_is_undone_by_another_operator(synced
     refused = ann.post(extend, {**fields, "preset": "30"}, headers=HTMX)
     assert "This segment is being deleted: undo the delete first" in refused.text
     assert synced.requests.count("update_end_date") == 0
+    # Once it is being sent, there is no undo to offer.
+    ScheduledDelete.objects.filter(pk=scheduled.pk).update(state=ScheduledDelete.State.RUNNING)
+    fields = form_fields(ann.get(extend, headers=HTMX).text)
+    refused = ann.post(extend, {**fields, "preset": "30"}, headers=HTMX)
+    assert "This segment is being deleted on the platform now." in refused.text
+    ScheduledDelete.objects.filter(pk=scheduled.pk).update(state=ScheduledDelete.State.PENDING)
     # A viewer cannot undo; another operator can.
     vera = logged_in(make_user("vera", "Viewer"))
     assert vera.post(f"/deletes/{scheduled.pk}/undo/").status_code == 403

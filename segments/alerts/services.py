@@ -311,13 +311,15 @@ def subscription_create(
     email: bool,
     urgent: bool,
     time_zone: str,
-) -> tuple[AlertSubscription, bool]:
-    """A new subscription; the user's current zone becomes the zone of their digest.
+) -> tuple[AlertSubscription, str]:
+    """A new subscription, and "created"; the user's current zone becomes the zone
+    of their digest.
 
     The same condition over the same segments again (a second submit, a user who
     forgot) is the subscription they have: its delivery (``email``, ``urgent``)
-    becomes the one asked for, and ``created`` is False."""
-    AlertProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    becomes the one asked for ("updated", or "same" if it was already). Two at
+    once are serialised by the lock ``update_or_create`` takes on the user's
+    profile row, held to the end of this transaction."""
     Scope = AlertSubscription.Scope
     wanted = {
         "condition": condition,
@@ -326,12 +328,19 @@ def subscription_create(
         "audience_ids": sorted(audiences) if scope == Scope.AUDIENCES else [],
         "days": days,
     }
-    for existing in AlertSubscription.objects.filter(user=user, condition=condition, scope=scope):
-        if _same_segments_and_condition(existing, wanted):
+    with transaction.atomic():
+        AlertProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+        mine = AlertSubscription.objects.filter(user=user, condition=condition, scope=scope)
+        for existing in mine:
+            if not _same_segments_and_condition(existing, wanted):
+                continue
+            if (existing.email, existing.urgent) == (email, urgent):
+                return existing, "same"
             existing.email, existing.urgent = email, urgent
             existing.save(update_fields=["email", "urgent"])
-            return existing, False
-    return AlertSubscription.objects.create(user=user, email=email, urgent=urgent, **wanted), True
+            return existing, "updated"
+        created = AlertSubscription.objects.create(user=user, email=email, urgent=urgent, **wanted)
+        return created, "created"
 
 
 def _same_segments_and_condition(subscription: AlertSubscription, wanted: dict) -> bool:

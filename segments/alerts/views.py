@@ -61,18 +61,22 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     return redirect("alert-inbox")
 
 
+SUBSCRIBED = {
+    "created": "Subscribed.",
+    "updated": "You had this subscription already: its delivery is updated.",
+    "same": "You have this subscription already: nothing changed.",
+}
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(VIEW, raise_exception=True)
 def subscriptions(request: HttpRequest) -> HttpResponse:
     form = SubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _, created = services.subscription_create(
+        _, outcome = services.subscription_create(
             user=request.user, time_zone=timezone.get_current_timezone_name(), **form.cleaned_data
         )
-        if created:
-            messages.success(request, "Subscribed.")
-        else:
-            messages.info(request, "You had this subscription already: its delivery is updated.")
+        messages.success(request, SUBSCRIBED[outcome])
         return redirect("alert-subscriptions")
     context = {"form": form, "subscriptions": selectors.subscriptions_of(user=request.user)}
     return render(request, "alerts/subscriptions.html", context, status=400 if form.errors else 200)

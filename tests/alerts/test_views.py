@@ -112,6 +112,8 @@ def test_the_same_subscription_twice_is_one_whose_delivery_is_updated(client, vi
     assert "You had this subscription already: its delivery is updated." in again
     subscription = AlertSubscription.objects.get(user=viewer)
     assert (subscription.email, subscription.urgent) == (True, True)
+    same = client.post(url, {**ends_soon, "urgent": "on"}, follow=True).content.decode()
+    assert "You have this subscription already: nothing changed." in same
     # Another number of days is another subscription; so is another condition.
     client.post(url, {**ends_soon, "days": 30})
     client.post(url, {**ends_soon, "condition": "anomaly"})

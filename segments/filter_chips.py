@@ -36,7 +36,7 @@ def filter_chips(*, form, params: QueryDict) -> tuple[list[Chip], str]:
     chips = []
     for name, field in form.fields.items():
         value = values.get(name)
-        if name in NOT_FILTERS or not _active(name, field, value, values):
+        if name in NOT_FILTERS or not _active(field, value):
             continue
         text = _value_text(name, field, value, values)
         url = _without(params, name, *PARTS.get(name, ()))
@@ -45,13 +45,10 @@ def filter_chips(*, form, params: QueryDict) -> tuple[list[Chip], str]:
     return chips, clear
 
 
-def _active(name: str, field, value, values: dict) -> bool:
+def _active(field, value) -> bool:
     # A checkbox's False is "not asked"; a yes/no choice's False is "no".
     if isinstance(field, forms.BooleanField):
         return bool(value)
-    if name == "ends" and value == "between":
-        # "Between" with neither day (valid) filters nothing.
-        return bool(values.get("end_from") or values.get("end_to"))
     return value not in (None, "")
 
 

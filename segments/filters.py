@@ -113,6 +113,8 @@ class SegmentFilterForm(TableFilterForm):
         start, end = data.get("end_from"), data.get("end_to")
         if start and end and start > end:
             self.add_error("end_to", RANGE_ORDER_ERROR)
+        if data.get("ends") == "between" and not (start or end):
+            data["ends"] = ""  # "between" with neither (valid) day filters nothing
         return data
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from segments.fields import as_id
 from segments.models import ExpiryPolicy, SavedView
 from segments.selectors.audiences import account_ids_for, audience_in_catalogue
 
@@ -95,7 +96,7 @@ class PolicyForm(forms.ModelForm):
             if scope == kind.ACCOUNT:
                 value = self._account_id(value)
             elif scope == kind.AUDIENCE:
-                self._check_audience(value)
+                value = self._audience_id(value)
             elif not value:
                 self.add_error("scope_value", "Enter what the segments' name or status must be.")
             data["scope_value"] = value
@@ -120,8 +121,12 @@ class PolicyForm(forms.ModelForm):
             )
         return text
 
-    def _check_audience(self, text: str) -> None:
-        if not re.fullmatch(r"[0-9]{1,18}", text):
+    def _audience_id(self, text: str) -> str:
+        """The audience id ``text`` gives, as the policy stores it, or an error."""
+        if (audience_id := as_id(text)) is None:
             self.add_error("scope_value", "Enter the audience id (digits only).")
-        elif not audience_in_catalogue(audience_id=int(text)):
+        elif not audience_in_catalogue(audience_id=audience_id):
             self.add_error("scope_value", "No audience in the catalogue has that id.")
+        else:
+            return str(audience_id)
+        return text

@@ -35,9 +35,13 @@ class DeskTable(tables.Table):
         Rows tied on the sorted column must keep one order across pages, which
         PostgreSQL does not promise (a LIMIT/OFFSET page may then repeat rows of
         another and skip others): the primary key ends every order."""
-        queryset = self.data.data
+        queryset = self.data.data if self.order_by else self.default_order(self.data.data)
         order = queryset.query.order_by or queryset.model._meta.ordering
         return queryset.order_by(*order, "pk")
+
+    def default_order(self, queryset):
+        """The queryset in the order shown without a sort (the model's, by default)."""
+        return queryset
 
     def paginate(self, *args, **kwargs):
         self.data.data = self.row_columns(self.ordered_data())
@@ -161,10 +165,8 @@ class SegmentTable(DeskTable):
     # What the page says of the default order (no ``sort``, or none valid).
     default_order_label = "Soonest upcoming end first, expired last"
 
-    def ordered_data(self):
-        if not self.order_by:
-            self.data.data = self.data.data.upcoming_first(now=self.now)
-        return super().ordered_data()
+    def default_order(self, queryset):
+        return queryset.upcoming_first(now=self.now)
 
     @classmethod
     def for_user(cls, data, user, *, columns=None, **kwargs):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from segments.fields import as_id
 from segments.filters import AudienceFilter
 from segments.models import Account, Audience
 
@@ -44,11 +45,10 @@ def account_choices() -> list[tuple[int, str]]:
 def account_ids_for(*, text: str) -> list[int]:
     """The account ``text`` names: the one with that id if there is one, else the ids
     of the accounts whose name is ``text``, whatever its case (a name may be digits)."""
-    text = text.strip()
-    is_id = text.isascii() and text.isdigit() and len(text) <= 18
-    if is_id and Account.objects.filter(id=int(text)).exists():
-        return [int(text)]
-    return list(Account.objects.filter(name__iexact=text).values_list("id", flat=True))
+    account_id = as_id(text)
+    if account_id is not None and Account.objects.filter(id=account_id).exists():
+        return [account_id]
+    return list(Account.objects.filter(name__iexact=text.strip()).values_list("id", flat=True))
 
 
 def audience_in_catalogue(*, audience_id: int) -> bool:

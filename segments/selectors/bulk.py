@@ -52,7 +52,8 @@ def bulk_run_report(*, run: BulkRun) -> dict:
         "groups": groups,
         "retryable": retryable,
         "events": len(events),
-        "retried_as": bulk_run_retried_as(run=run),
+        # The page of a running run polls this every second; only a finished one is retried.
+        "retried_as": bulk_run_retried_as(run=run) if run.finished else None,
     }
 
 

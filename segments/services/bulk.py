@@ -88,7 +88,7 @@ def bulk_run_retry(*, run: BulkRun, actor: Actor) -> tuple[BulkRun, bool]:
     with transaction.atomic():
         # Retries of one run are serialised across processes by this row lock
         # (on SQLite, by the write lock its IMMEDIATE transactions take).
-        list(BulkRun.objects.select_for_update().filter(pk=run.pk).values_list("pk"))
+        BulkRun.objects.select_for_update().get(pk=run.pk)
         if (earlier := bulk_run_retried_as(run=run)) is not None:
             return earlier, False
         failed = list(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from django.db.models import Count
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from segments.models import Segment
+from tests.browser.pages import settled
 
 COLUMN_JS = """([header]) => {
     const table = document.querySelector('#table table');
@@ -62,3 +63,13 @@ def header(page: Page, text: str):
     return page.locator("#table thead th").filter(
         has_text=re.compile(rf"^\s*{re.escape(text)}\s*$", re.IGNORECASE)
     )
+
+
+def sort_by(page: Page, text: str):
+    """Click the header with this text once (an ascending sort) and wait for the
+    table; returns the header."""
+    column_header = header(page, text)
+    column_header.get_by_role("link").click()
+    expect(column_header).to_have_attribute("aria-sort", "ascending")
+    settled(page)
+    return column_header

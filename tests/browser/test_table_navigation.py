@@ -18,6 +18,7 @@ from tests.browser.segment_table import (
     log_counts,
     parse_number,
     row_ids,
+    sort_by,
     statuses_by_count,
 )
 
@@ -139,10 +140,7 @@ def test_numbers_are_never_cut_and_every_chosen_column_shows(page: Page, mirror,
 def test_paging_through_a_sort_on_a_shared_value_shows_every_segment_once(viewer_page: Page):
     page = viewer_page
     page.goto("/segments/?per_page=100")
-    status_header = header(page, "Status")
-    status_header.get_by_role("link").click()
-    expect(status_header).to_have_attribute("aria-sort", "ascending")
-    settled(page)
+    sort_by(page, "Status")
     total = count_of(page)
     assert total == Segment.objects.visible().count() > 200
     seen, current = row_ids(page), 1
@@ -159,10 +157,7 @@ def test_paging_through_a_sort_on_a_shared_value_shows_every_segment_once(viewer
 def test_changing_rows_per_page_keeps_the_sort(viewer_page: Page):
     page = viewer_page
     page.goto("/segments/")
-    log_header = header(page, "Log events")
-    log_header.get_by_role("link").click()
-    expect(log_header).to_have_attribute("aria-sort", "ascending")
-    settled(page)
+    log_header = sort_by(page, "Log events")
 
     with page.expect_response(lambda r: "per_page=50" in r.url):
         page.get_by_label("Rows").select_option("50")

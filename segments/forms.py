@@ -12,9 +12,9 @@ from django.core import signing
 from django.utils import timezone
 
 from segments.fields import BoundedDateTimeField, IdField
-from segments.models import BulkRun, ScheduledDelete
+from segments.models import BulkRun
 from segments.remote.records import parse_datetime
-from segments.selectors.deletes import open_delete
+from segments.selectors.deletes import extend_blocked_by_delete
 from segments.services.end_dates import (
     end_date_horizon_problem,
     end_date_problem,
@@ -140,12 +140,8 @@ class ExtendForm(SubmissionForm):
 
     def clean(self):
         data = super().clean()
-        if (deleting := open_delete(segment_id=self.segment.segment_id)) is not None:
-            if deleting.state == ScheduledDelete.State.PENDING:
-                raise forms.ValidationError(
-                    "This segment is being deleted: undo the delete first, then extend it."
-                )
-            raise forms.ValidationError("This segment is being deleted on the platform now.")
+        if blocked := extend_blocked_by_delete(segment_id=self.segment.segment_id):
+            raise forms.ValidationError(blocked)
         preset, chosen = data.get("preset"), data.get("new_end_date")
         if preset:
             try:

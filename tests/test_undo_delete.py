@@ -98,13 +98,21 @@ def test_at_the_deadline_the_delete_is_sent_once(synced, actor, live):
 def test_a_segment_changed_meanwhile_is_not_deleted(synced, actor, live):
     segment = live[0]
     scheduled = schedule(actor, segment)
-    extended = segment_extend(
+    # The desk refuses to extend it while it waits (a bulk run, a policy), sending nothing.
+    refused = segment_extend(
         actor=actor,
         segment_id=segment.segment_id,
         new_end_date=segment.end_date + timedelta(days=3),
         expected_updated=segment.updated,
     )
-    assert extended.ok
+    assert refused.outcome == "refused"
+    assert "undo the delete first" in refused.message
+    assert synced.requests.count("update_end_date") == 0
+    # So it is changed on the platform itself.
+    with remote.segment_api() as client:
+        client.update_end_date(
+            segment_id=segment.segment_id, end_date=segment.end_date + timedelta(days=3)
+        )
     synced.requests.clear()
     assert scheduled_deletes_run_due(now=after_deadline(scheduled)) == 1
     assert synced.requests.count("delete_segment") == 0

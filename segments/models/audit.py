@@ -30,7 +30,7 @@ class AuditEvent(models.Model):
 
     class Outcome(models.TextChoices):
         DONE = "done", "Done"
-        REFUSED = "refused", "Refused by the platform"
+        REFUSED = "refused", "Refused"
         FAILED = "failed", "Failed"
         CONFLICT = "conflict", "Changed meanwhile"
         NOT_FOUND = "not_found", "Already gone"

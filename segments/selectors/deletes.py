@@ -19,6 +19,17 @@ def open_delete(*, segment_id: int) -> ScheduledDelete | None:
     ).first()
 
 
+def extend_blocked_by_delete(*, segment_id: int) -> str | None:
+    """Why the segment cannot be extended now, if a delete of it is open: one rule for
+    the extend form and for every write path (a bulk run, a policy)."""
+    deleting = open_delete(segment_id=segment_id)
+    if deleting is None:
+        return None
+    if deleting.state == ScheduledDelete.State.PENDING:
+        return "This segment is being deleted: undo the delete first, then extend it."
+    return "This segment is being deleted on the platform now."
+
+
 def bulk_run_deletes_waiting(*, run) -> dict:
     """How many of a bulk run's deletes still wait, and the first deadline."""
     waiting = ScheduledDelete.objects.filter(bulk_run=run, state=ScheduledDelete.State.PENDING)

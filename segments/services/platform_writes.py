@@ -20,6 +20,7 @@ from django.db import transaction
 from segments import remote
 from segments.models import AuditEvent, BulkRun, Segment
 from segments.remote import Conflict, NotFound, RemoteError, ValidationError
+from segments.selectors.deletes import extend_blocked_by_delete
 from segments.services.audit import Actor, audit_record, snapshot
 from segments.services.end_dates import end_date_problem, extension_base
 from segments.services.mirror_store import segment_mark_deleted, segment_store
@@ -196,6 +197,9 @@ def segment_extend(
 
 def _extend(write, api, new_end_date, days, expected_updated, on_send) -> ActionResult:
     segment_id = write.segment_id
+    # A bulk run or a policy may reach a segment whose delete was scheduled since.
+    if blocked := extend_blocked_by_delete(segment_id=segment_id):
+        return write.audit(Outcome.REFUSED, f"{blocked} Nothing was sent.")
     try:
         current = api.segment(segment_id=segment_id)
     except NotFound as exc:

@@ -117,3 +117,34 @@ def test_a_running_bulk_run_cannot_be_retried(op_client, synced):
         action="extend", segment_ids=[1], total=1, started_at=timezone.now()
     )
     assert op_client.post(f"/bulk/{run.pk}/retry/").status_code == 409
+
+
+@pytest.mark.usefixtures("undo_window")
+def test_a_bulk_extend_sends_nothing_for_a_segment_being_deleted(op_client, synced, operator):
+    from segments.services.audit import Actor
+    from segments.services.deletes import segment_delete_schedule
+
+    live = Segment.objects.visible().filter(end_date__gt=timezone.now() + timedelta(days=1))
+    ids = list(live.order_by("segment_id").values_list("segment_id", flat=True)[:3])
+    dialog = op_client.post(
+        "/segments/bulk/", {"intent": "extend-selected", "selected": ids}, headers=HTMX
+    )
+    run = BulkRun.objects.get()
+    # Between the dialog and the confirmation another operator deletes one of them.
+    deleting = ids[1]
+    before = remote_segment(deleting).end_date
+    scheduled = segment_delete_schedule(
+        actor=Actor(user=operator), segment_id=deleting, expected_updated=None
+    )
+    assert scheduled.ok
+    op_client.post(
+        f"/bulk/{run.pk}/confirm/",
+        {"form_token": confirm_token(dialog.text), "days": "30"},
+        headers=HTMX,
+    )
+    report = op_client.get(f"/bulk/{run.pk}/").text
+    assert "Finished: 2 done, 1 refused" in report
+    assert "This segment is being deleted: undo the delete first" in report
+    assert "Refused (1)" in report  # by the desk: not "by the platform"
+    assert synced.requests.count("update_end_date") == 2
+    assert remote_segment(deleting).end_date == before

@@ -163,7 +163,7 @@ def test_a_rebuilt_index_has_the_planners_statistics(synced):
             assert cursor.fetchone() is not None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_restore_that_failed_half_way_is_completed_by_the_next(
     remote_settings, fresh_sandbox, bulk_threshold
 ):

@@ -21,7 +21,7 @@ from segments.services.sync import sync_run
 from tests.conftest import make_user
 from tests.processes.conftest import wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SEGMENTS = 200
 

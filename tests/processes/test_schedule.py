@@ -15,7 +15,7 @@ from segments.models import Segment
 from segments.services.sync import sync_run
 from tests.processes.conftest import wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_a_change_on_the_platform_reaches_the_mirror_with_no_click(cluster, segment_client):

@@ -15,7 +15,7 @@ from segments.services.sync import sync_run
 from tests.conftest import make_user
 from tests.processes.conftest import wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_a_worker_restarted_during_the_window_still_deletes_at_the_deadline(

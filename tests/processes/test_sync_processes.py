@@ -19,7 +19,7 @@ from segments.services.sync_lock import SYNC_LEASE, sync_exclusive, sync_running
 from tests.conftest import make_user
 from tests.processes.conftest import wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 # Each audience's segments answer slowly, so that a full sync lasts a few seconds.
 SLOW_AUDIENCES = {"latency_ms": 150}

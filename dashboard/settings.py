@@ -218,7 +218,9 @@ SYNC_INTERVAL_TEST_SECONDS = env_int("SYNC_INTERVAL_TEST_SECONDS", 0)
 # A sync whose heartbeat is older than this is taken as dead and its lock taken over.
 SYNC_LOCK_TIMEOUT = env_float("SYNC_LOCK_TIMEOUT", 90.0)
 # A bulk run whose worker's heartbeat is older than this is resumed by another
-# worker (the scheduler checks every half of it).
+# worker (the scheduler checks every half of it). Longer than one write's call
+# (connect and read timeouts; a write is never retried): the worker renews the
+# heartbeat just before each write it sends, so none is taken over mid-send.
 BULK_RUN_LOCK_TIMEOUT = env_float("BULK_RUN_LOCK_TIMEOUT", 60.0)
 # Test only: check for stalled bulk runs this often, in seconds.
 BULK_RESUME_TEST_SECONDS = env_float("BULK_RESUME_TEST_SECONDS", 0)

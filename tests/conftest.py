@@ -20,6 +20,31 @@ FAST = TransportConfig(
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test must roll back by serialization. One that does not
+    ends with a flush that re-runs post_migrate (content types, permissions, the
+    role groups made again under new keys), and the next test that restores the
+    serialized rows then fails to set up on a duplicate content type."""
+    unserialized = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        transactional = (marker and marker.kwargs.get("transaction")) or fixtures & {
+            "transactional_db",
+            "live_server",
+        }
+        serialized = (
+            marker and marker.kwargs.get("serialized_rollback")
+        ) or "django_db_serialized_rollback" in fixtures
+        if transactional and not serialized:
+            unserialized.append(item.nodeid)
+    if unserialized:
+        raise pytest.UsageError(
+            "transactional tests without serialized_rollback=True in their "
+            f"django_db mark: {', '.join(unserialized)}"
+        )
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """On SQLite, a test database in a file (not pytest-django's in-memory one), so

@@ -117,7 +117,7 @@ def test_a_run_is_retried_once_and_a_second_retry_sends_nothing(synced, operator
     assert _remote_ends(run.segment_ids) == {i: e + timedelta(days=7) for i, e in before.items()}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_operators_retrying_one_run_at_once_extend_each_segment_once(synced):
     # The service checks no permission (the views do): users without a role suffice.
     ann, bob = make_user("ann", None), make_user("bob", None)

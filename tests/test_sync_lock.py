@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from segments import tasks
 from segments.models import Lease, SyncState
-from segments.services.leases import lease_acquire, lease_beat, lease_current, lease_release
+from segments.services.leases import (
+    LeaseLost,
+    lease_acquire,
+    lease_beat,
+    lease_current,
+    lease_held,
+    lease_release,
+)
 from segments.services.sync_lock import SYNC_LEASE, sync_exclusive, sync_running
 
 TIMEOUT = timedelta(seconds=60)
@@ -39,6 +46,22 @@ def test_a_lease_whose_heartbeat_stopped_is_taken_over_after_the_timeout():
     assert lease_current(name="x", timeout=TIMEOUT) is None
     assert lease_acquire(name="x", holder="new", timeout=TIMEOUT)
     assert not lease_beat(name="x", holder="dead")  # the old holder learns it lost it
+
+
+@pytest.mark.django_db
+def test_a_holder_that_confirms_before_its_work_keeps_the_lease_for_a_timeout():
+    """A holder whose heartbeat thread could not beat (a busy database) confirms
+    before a write that must not be sent twice: from then on nobody takes the
+    lease over, for a whole timeout."""
+    with lease_held(name="x", timeout=TIMEOUT) as beat:  # in a transaction: no beat thread
+        Lease.objects.filter(name="x").update(heartbeat_at=timezone.now() - TIMEOUT * 1.1)
+        beat.confirm()
+        assert not lease_acquire(name="x", holder="new", timeout=TIMEOUT)
+        # Once taken over, the old holder's confirmation fails and its work is not done.
+        Lease.objects.filter(name="x").update(heartbeat_at=timezone.now() - TIMEOUT * 1.1)
+        assert lease_acquire(name="x", holder="new", timeout=TIMEOUT)
+        with pytest.raises(LeaseLost):
+            beat.confirm()
 
 
 def _held_elsewhere(done: int = 7, total: int = 60) -> None:

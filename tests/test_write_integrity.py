@@ -84,7 +84,7 @@ def two_operators(synced):
     return synced
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_one_segment_no_lost_update(two_operators):
     sandbox = two_operators
     lost = 0
@@ -126,7 +126,7 @@ def _process_writer(barrier, queue, name, username, segment_id, new_end, seen):
     queue.put((name, extend_as(username, segment_id, new_end, seen)))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_processes_one_segment_no_lost_update(two_operators):
     """Two OS processes sharing the database (forked after the connections are
     closed, each opening its own), as two web or worker processes would."""

@@ -106,8 +106,10 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, beat, *, res
         days = run.params.get("days")
 
         def sending(target) -> None:
-            beat.confirm()
+            # The target first: a database write that may wait, after which the
+            # renewed lease must still cover the send.
             items.update(target_end_date=target)
+            beat.confirm()
 
         segment_extend(
             # +N days count from the platform's exact end date, read under the write lock.

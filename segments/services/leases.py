@@ -72,13 +72,13 @@ class _Heartbeat(threading.Thread):
         self.lost = threading.Event()
 
     def confirm(self) -> None:
-        """Raise ``LeaseLost`` unless the database still names this holder. The
-        thread sees a takeover only at its next beat, and not at all while its
-        beats fail: work that must not be done twice asks here first."""
-        if (
-            self.lost.is_set()
-            or not Lease.objects.filter(name=self.lease, holder=self.holder).exists()
-        ):
+        """Raise ``LeaseLost`` unless the database still names this holder, and
+        renew the heartbeat: nobody can take the lease over for a whole timeout
+        from now. Work that must not be done twice (a write sent to the platform,
+        which ends within the timeout) asks here just before it starts. (Only
+        reading the holder left a window: the thread's beats failing on a busy
+        database, a takeover could come between the answer and the work.)"""
+        if self.lost.is_set() or not lease_beat(name=self.lease, holder=self.holder):
             self.lost.set()
             raise LeaseLost(self.lease)
 

@@ -103,3 +103,23 @@ def test_bulk_delete_with_undo_all(synced):
     assert scheduled_deletes_run_due(now=timezone.now() + timedelta(hours=1)) == 0
     assert synced.requests.count("delete_segment") == 0
     assert not Segment.objects.filter(pk__in=ids, is_deleted=True).exists()
+
+
+def test_a_bulk_delete_accounts_for_a_segment_already_being_deleted(synced, live):
+    ann = logged_in(make_user("ann", "Operator"))
+    confirm_delete(ann, live)  # deleted on its own first, waiting out its window
+    other = Segment.objects.visible().exclude(pk=live.pk).order_by("segment_id").first()
+    ids = [live.pk, other.pk]
+    prepared = ann.post(
+        "/segments/bulk/",
+        {"intent": "delete-selected", "selected": [str(i) for i in ids]},
+        headers=HTMX,
+    )
+    token = form_fields(prepared.text)["form_token"]
+    run = BulkRun.objects.get()
+    ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "2"}, headers=HTMX)
+    page = ann.get(f"/bulk/{run.pk}/").text
+    assert "1 refused" in page  # not silently left out of the report
+    assert f"A delete of “{live.name}” is already scheduled: nothing more was scheduled." in page
+    assert ScheduledDelete.objects.filter(segment_id=live.pk).count() == 1
+    assert ScheduledDelete.objects.filter(bulk_run=run).count() == 1

@@ -118,7 +118,18 @@ def segment_delete_schedule(
                 bulk_run=bulk_run,
             )
     except IntegrityError:
-        return ScheduleResult(None, f"A delete of “{name}” is already scheduled.", segment)
+        # Another operator's (or an earlier run's): audited, so that a bulk run's
+        # report accounts for every segment it was given.
+        message = f"A delete of “{name}” is already scheduled: nothing more was scheduled."
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.SCHEDULE_DELETE,
+            outcome=Outcome.REFUSED,
+            segment_id=segment_id,
+            message=message,
+            bulk_run=bulk_run,
+        )
+        return ScheduleResult(None, message, segment)
     transaction.on_commit(lambda: _enqueue(scheduled))
     return ScheduleResult(
         scheduled,

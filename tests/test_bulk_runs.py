@@ -277,7 +277,14 @@ def test_a_worker_whose_run_was_taken_over_sends_nothing_more(
         bulk_run_execute(run_id=run.pk)
     assert synced.requests.count("segment") == 1
     assert synced.requests.count("update_end_date") + synced.requests.count("delete_segment") == 0
-    item = run.items.get(segment_id=segment_id)
-    assert (item.state, item.target_end_date) == ("sending", None)
+    # Left as sending (with the end date it was about to send, if an extend): the
+    # run's new worker reads it back, finds it not applied, and sends it once.
+    assert run.items.get(segment_id=segment_id).state == "sending"
     assert not run.events.exists()
     assert SegmentWriteLock.objects.get(segment_id=segment_id).holder == ""
+    # The new worker (here: whoever takes the free lease) sends it, once.
+    monkeypatch.undo()
+    Lease.objects.filter(name=bulk_run_lease(run.pk)).update(holder="", heartbeat_at=None)
+    assert bulk_run_execute(run_id=run.pk) == "finished"
+    assert synced.requests.count("update_end_date") + synced.requests.count("delete_segment") == 1
+    assert list(run.events.values_list("outcome", flat=True)) == [AuditEvent.Outcome.DONE]

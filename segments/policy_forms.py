@@ -11,6 +11,7 @@ from django.utils import timezone
 from segments.fields import as_id
 from segments.models import ExpiryPolicy, SavedView
 from segments.selectors.audiences import account_ids_for, audience_in_catalogue
+from segments.selectors.segments import segment_statuses
 
 MAX_DAYS = 1825  # five years: no policy needs to look further
 
@@ -99,10 +100,33 @@ class PolicyForm(forms.ModelForm):
                 value = self._audience_id(value)
             elif not value:
                 self.add_error("scope_value", "Enter what the segments' name or status must be.")
+            elif scope == kind.STATUS:
+                value = self._status(value)
             data["scope_value"] = value
-        if data.get("ceiling_days") is None and data.get("ceiling_date") is None:
-            self.add_error("ceiling_days", "Give a ceiling: a number of days, a date, or both.")
+        self._check_ceiling(data)
         return data
+
+    def _check_ceiling(self, data: dict) -> None:
+        """A ceiling is given, and it lies beyond the end date the policy keeps (one
+        nearer would have every run extend by a day or nothing)."""
+        if "ceiling_days" in self.errors or "ceiling_date" in self.errors:
+            return  # said already, of the field given
+        days, date = data.get("ceiling_days"), data.get("ceiling_date")
+        keep = data.get("min_days_ahead")
+        if days is None and date is None:
+            self.add_error("ceiling_days", "Give a ceiling: a number of days, a date, or both.")
+        elif keep is not None:
+            if days is not None and days <= keep:
+                self.add_error(
+                    "ceiling_days",
+                    f"The ceiling must be further than the {keep} days ahead the policy keeps.",
+                )
+            if date is not None and date <= timezone.now() + timedelta(days=keep):
+                self.add_error(
+                    "ceiling_date",
+                    f"The ceiling must be later than {keep} days from now, the end date the"
+                    " policy keeps.",
+                )
 
     def _account_id(self, text: str) -> str:
         """The id of the one account ``text`` names (its id or its name), as the policy
@@ -119,6 +143,20 @@ class PolicyForm(forms.ModelForm):
             self.add_error(
                 "scope_value", f"{len(ids)} accounts have that name: enter the id of one."
             )
+        return text
+
+    def _status(self, text: str) -> str:
+        """The status as the platform spells it (a policy matches it exactly), or an error."""
+        statuses = segment_statuses()
+        for status in statuses:
+            if status.casefold() == text.casefold():
+                return status
+        self.add_error(
+            "scope_value",
+            f"No segment has that status. The statuses now are: {', '.join(statuses)}."
+            if statuses
+            else "No segment has that status (the mirror holds no segments yet).",
+        )
         return text
 
     def _audience_id(self, text: str) -> str:

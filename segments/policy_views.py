@@ -12,6 +12,7 @@ from segments.models import ExpiryPolicy
 from segments.permissions import OPERATE, VIEW
 from segments.policy_forms import PolicyForm
 from segments.selectors.policies import (
+    policy_covers_any,
     policy_flagged,
     policy_list,
     policy_recent_items,
@@ -60,6 +61,7 @@ def _dry_run_context(policy: ExpiryPolicy) -> dict:
     return {
         "changes": policy_dry_run(policies=[policy]),
         "problems": policy_scope_problems(policy=policy),
+        "covers_any": policy_covers_any(policy=policy),
     }
 
 

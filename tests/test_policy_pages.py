@@ -66,11 +66,47 @@ def test_bad_input_is_explained_not_a_500(synced):
         ({"excluded": "12, abc"}, "Not segment ids: abc"),
         ({"scope": "view"}, "Choose the shared view"),
         ({"ceiling_date": "9999-12-31T23:59", "ceiling_days": ""}, "within five years"),
+        ({"ceiling_days": "30"}, "further than the 60 days ahead the policy keeps"),
+        ({"ceiling_days": "", "ceiling_date": "2027-01-01T00:00"}, "later than 60 days from now"),
+        ({"scope": "status", "scope_value": "Banana"}, "No segment has that status."),
     ):
         response = client.post("/policies/new/", {**form_data(**bad), "intent": "save"})
         assert response.status_code == 200, bad
         assert error in response.content.decode(), bad
     assert not ExpiryPolicy.objects.exists()
+    # A ceiling date that is wrong is said once: not also "Give a ceiling".
+    past = client.post(
+        "/policies/new/",
+        {**form_data(ceiling_days="", ceiling_date="2020-01-01T00:00"), "intent": "save"},
+    ).content.decode()
+    assert "The ceiling must be in the future." in past
+    assert "Give a ceiling" not in past
+
+
+def test_a_status_is_matched_as_the_platform_spells_it_and_an_empty_scope_is_said(synced):
+    client = logged_in(make_user("ann", "Operator"))
+    dry = client.post(
+        "/policies/new/",
+        {
+            **form_data(
+                scope="status", scope_value="active", min_days_ahead="1800", ceiling_days="1825"
+            ),
+            "intent": "dry-run",
+        },
+    ).content.decode()
+    assert "would be extended" in dry  # "active" is the platform's "Active"
+    saved = client.post(
+        "/policies/new/",
+        {**form_data(scope="status", scope_value="active"), "intent": "save"},
+    )
+    assert saved.status_code == 302
+    assert ExpiryPolicy.objects.get().scope_value == "Active"
+    nothing = client.post(
+        "/policies/new/",
+        {**form_data(name="None", scope="name", scope_value="zzzzqqq"), "intent": "dry-run"},
+    ).content.decode()
+    assert "no segment is in this policy's scope" in nothing
+    assert "every segment in scope ends far enough ahead" not in nothing
 
 
 def test_an_account_is_named_or_given_by_its_id_which_the_accounts_page_shows(synced):
@@ -129,3 +165,25 @@ def test_a_fields_help_text_is_shown_and_describes_its_input(synced):
         hint = re.search(rf'<p class="hint" id="id_{name}_helptext">([^<]*)</p>', page)
         assert hint, name
         assert words in hint.group(1)
+
+
+def test_a_view_whose_filters_no_longer_hold_is_explained_once_by_label(synced):
+    from segments.models import SavedView
+
+    ann = make_user("ann", "Operator")
+    view = SavedView.objects.create(
+        owner=ann, name="Bananas", shared=True, query="status=Banana&within_days=-5"
+    )
+    client = logged_in(ann)
+    dry = client.post(
+        "/policies/new/",
+        {**form_data(scope="view", scope_view=str(view.pk), scope_value=""), "intent": "dry-run"},
+    ).content.decode()
+    assert (
+        dry.count("The view&#x27;s filters no longer hold")
+        + dry.count("The view's filters no longer hold")
+        == 1
+    )
+    assert "<li>Status: Select a valid choice." in dry
+    assert "<li>N days: Ensure this value is greater than or equal to 1.</li>" in dry
+    assert "no segment is in this policy's scope" not in dry  # the problem says why

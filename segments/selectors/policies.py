@@ -28,6 +28,11 @@ def policy_segments(*, policy: ExpiryPolicy) -> QuerySet[Segment]:
     return qs.filter(status=value)
 
 
+def policy_covers_any(*, policy: ExpiryPolicy) -> bool:
+    """Whether any visible segment is in the policy's scope now."""
+    return policy_segments(policy=policy).exists()
+
+
 def policy_scopes(*, policies: list[ExpiryPolicy], now: datetime) -> list[Scope]:
     """Each policy with the segments it may change now: those ending before its minimum
     (the rest cannot change), without segments whose delete is scheduled."""

@@ -62,7 +62,11 @@ def default_view(*, user) -> SavedView | None:
 def saved_view_problems(*, view: SavedView) -> list[str]:
     """Why the view's filters no longer hold (a status or account gone): the table would
     ignore such a filter, a policy must not widen its scope that way."""
-    return [f"{field}: {' '.join(errors)}" for field, errors in _filter(view).form.errors.items()]
+    form = _filter(view).form
+    return [
+        f"{form.fields[name].label if name in form.fields else 'The filters'}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    ]
 
 
 def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:

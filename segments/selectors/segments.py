@@ -74,6 +74,11 @@ def segment_filter_choices() -> dict[str, list[tuple[Any, str]]]:
     return cache.get_or_set(key, _segment_filter_choices, timeout=600)
 
 
+def segment_statuses() -> list[str]:
+    """The statuses the mirror's segments have now (the filter's choices)."""
+    return [status for status, _ in segment_filter_choices()["status"]]
+
+
 def _segment_filter_choices() -> dict[str, list[tuple[Any, str]]]:
     visible = Segment.objects.visible()
     statuses = visible.values_list("status", flat=True).distinct().order_by("status")

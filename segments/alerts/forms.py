@@ -6,16 +6,25 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from segments.alerts.webhooks import webhook_url_validate
+from segments.fields import as_id
 from segments.models import Account, AlertSubscription, Condition
+from segments.selectors.audiences import audience_in_catalogue
 
 Scope = AlertSubscription.Scope
+DEFAULT_DAYS = 7
 
 
-def _ids(text: str) -> list[int]:
-    try:
-        return sorted({int(part) for part in text.replace(",", " ").split()})
-    except ValueError:
-        raise ValidationError("Enter audience ids as numbers, separated by commas.") from None
+def _audience_ids(text: str) -> list[int]:
+    """The audience ids ``text`` lists, each one in the catalogue."""
+    parts = text.replace(",", " ").split()
+    ids = [as_id(part) for part in parts]
+    if None in ids:
+        raise ValidationError("Enter audience ids as numbers, separated by commas.")
+    unknown = [i for i in ids if not audience_in_catalogue(audience_id=i)]
+    if unknown:
+        listed = ", ".join(str(i) for i in unknown[:5])
+        raise ValidationError(f"No audience in the catalogue has the id {listed}.")
+    return sorted(set(ids))
 
 
 class SubscriptionForm(forms.Form):
@@ -28,9 +37,10 @@ class SubscriptionForm(forms.Form):
         required=False, label="Audience ids", help_text="For “chosen audiences”: 1001, 1002"
     )
     days = forms.IntegerField(
+        required=False,
         min_value=1,
         max_value=365,
-        initial=7,
+        initial=DEFAULT_DAYS,
         label="Ends within (days)",
         help_text="For “ends soon”.",
     )
@@ -44,14 +54,26 @@ class SubscriptionForm(forms.Form):
         self.fields["accounts"].choices = Account.objects.values_list("id", "name")
 
     def clean_audiences(self) -> list[int]:
-        return _ids(self.cleaned_data["audiences"])
+        return _audience_ids(self.cleaned_data["audiences"])
 
     def clean(self):
         data = super().clean()
-        if data.get("scope") == Scope.ACCOUNTS and not data.get("accounts"):
+        condition, scope = data.get("condition"), data.get("scope")
+        if scope == Scope.ACCOUNTS and not data.get("accounts"):
             self.add_error("accounts", "Choose at least one account.")
-        if data.get("scope") == Scope.AUDIENCES and not data.get("audiences"):
+        if scope == Scope.AUDIENCES and not (data.get("audiences") or self.has_error("audiences")):
             self.add_error("audiences", "Enter at least one audience id.")
+        if condition == Condition.SYNC_FAILING and scope and scope != Scope.ALL:
+            self.add_error(
+                "scope",
+                "“Scheduled sync failing” concerns the whole platform: choose all segments.",
+            )
+        if data.get("days") is None and not self.has_error("days"):
+            if condition == Condition.ENDS_SOON:
+                self.add_error("days", "Enter within how many days a segment ending concerns you.")
+            data["days"] = DEFAULT_DAYS  # kept, unused by the other conditions
+        if data.get("urgent") and not data.get("email"):
+            self.add_error("urgent", "Mail at once needs “Also by email”.")
         return data
 
 

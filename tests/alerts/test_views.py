@@ -103,6 +103,35 @@ def test_subscribe_with_a_scope_and_unsubscribe(client, viewer, synced):
     assert not AlertSubscription.objects.filter(user=viewer).exists()
 
 
+def test_a_subscription_that_could_not_work_is_refused_with_one_reason(client, viewer, synced):
+    from segments.models import Audience
+
+    client.force_login(viewer)
+    url = reverse("alert-subscriptions")
+    known = Audience.objects.filter(is_deleted=False).values_list("id", flat=True).first()
+    for bad, error in (
+        ({"scope": "audiences", "audiences": "99999999"}, "No audience in the catalogue has"),
+        ({"scope": "audiences", "audiences": "99999999999999999999999"}, "as numbers"),
+        ({"condition": "sync_failing", "scope": "assigned"}, "concerns the whole platform"),
+        ({"days": ""}, "Enter within how many days"),
+        ({"email": "", "urgent": "on"}, "Mail at once needs"),
+    ):
+        sent = {"condition": "ends_soon", "scope": "all", "days": 7, "email": "on", **bad}
+        answer = client.post(url, sent)
+        assert answer.status_code == 400, bad
+        assert error in answer.content.decode(), bad
+    # A wrong id is said once: not also "Enter at least one audience id".
+    both = client.post(
+        url, {"condition": "anomaly", "scope": "audiences", "audiences": f"abc, {known}"}
+    ).content.decode()
+    assert "as numbers" in both
+    assert "Enter at least one audience id." not in both
+    assert not AlertSubscription.objects.filter(user=viewer).exists()
+    # "Ends within" is for "ends soon" alone: left blank for another condition, it is fine.
+    client.post(url, {"condition": "anomaly", "scope": "audiences", "audiences": str(known)})
+    assert AlertSubscription.objects.get(user=viewer).audience_ids == [known]
+
+
 def test_the_same_subscription_twice_is_one_whose_delivery_is_updated(client, viewer, synced):
     client.force_login(viewer)
     url = reverse("alert-subscriptions")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("policies/<int:policy_id>/", policy_views.policy_detail, name="policy-detail"),
     path("policies/<int:policy_id>/edit/", policy_views.policy_edit, name="policy-edit"),
     path("policies/<int:policy_id>/pause/", policy_views.policy_pause, name="policy-pause"),
+    path("policies/<int:policy_id>/delete/", policy_views.policy_delete, name="policy-delete"),
 ]

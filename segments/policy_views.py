@@ -13,12 +13,13 @@ from segments.permissions import OPERATE, VIEW
 from segments.policy_forms import PolicyForm
 from segments.selectors.policies import (
     policy_covers_any,
+    policy_extension_count,
     policy_flagged,
     policy_list,
     policy_recent_items,
     policy_scope_problems,
 )
-from segments.services.policies import policy_dry_run, policy_save, policy_set_paused
+from segments.services import policies as policy_services
 
 
 @require_GET
@@ -47,7 +48,7 @@ def _policy_form(request: HttpRequest, policy: ExpiryPolicy) -> HttpResponse:
         if request.POST.get("intent") != "save":
             dry_run = _dry_run_context(form.instance)
         else:
-            saved = policy_save(policy=form.instance, user=request.user)
+            saved = policy_services.policy_save(policy=form.instance, user=request.user)
             messages.success(request, f"Policy “{saved.name}” saved.")
             return redirect("policy-detail", policy_id=saved.pk)
     return render(
@@ -59,7 +60,7 @@ def _policy_form(request: HttpRequest, policy: ExpiryPolicy) -> HttpResponse:
 
 def _dry_run_context(policy: ExpiryPolicy) -> dict:
     return {
-        "changes": policy_dry_run(policies=[policy]),
+        "changes": policy_services.policy_dry_run(policies=[policy]),
         "problems": policy_scope_problems(policy=policy),
         "covers_any": policy_covers_any(policy=policy),
     }
@@ -87,6 +88,22 @@ def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
 def policy_pause(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy = get_object_or_404(ExpiryPolicy, pk=policy_id)
     paused = request.POST.get("paused") == "1"
-    policy_set_paused(policy=policy, user=request.user, paused=paused)
+    policy_services.policy_set_paused(policy=policy, user=request.user, paused=paused)
     messages.success(request, f"Policy “{policy.name}” {'paused' if paused else 'resumed'}.")
     return redirect("policy-detail", policy_id=policy.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(OPERATE, raise_exception=True)
+def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    """Asks first (GET), deletes on the confirmation (POST)."""
+    policy = get_object_or_404(ExpiryPolicy, pk=policy_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "segments/policy_delete.html",
+            {"policy": policy, "extensions": policy_extension_count(policy=policy)},
+        )
+    policy_services.policy_delete(policy=policy, user=request.user)
+    messages.success(request, f"Policy “{policy.name}” deleted.")
+    return redirect("policy-list")

@@ -129,6 +129,27 @@ def test_paused_policies_and_exclusions_change_nothing(synced, owner):
     assert edits[2].changes == {"paused": ["False", "True"]}
 
 
+def test_a_policy_paused_while_its_run_goes_on_changes_nothing_more(synced, owner, monkeypatch):
+    """Paused by an operator once the run had planned its changes (set up inside
+    the planning: a moment the sandbox cannot choose)."""
+    from segments.services import policies as services
+
+    policy = new_policy(owner)
+    planned = services.policy_dry_run
+
+    def plan_then_pause(**kwargs):
+        changes = planned(**kwargs)
+        policy_set_paused(policy=policy, user=make_user("bob", "Operator"), paused=True)
+        return changes
+
+    monkeypatch.setattr(services, "policy_dry_run", plan_then_pause)
+    synced.requests.clear()
+    run = policies_apply()
+    assert run.planned > 0
+    assert synced.requests.count("update_end_date") == 0
+    assert not run.items.exists()
+
+
 def test_a_policy_racing_a_manual_extend_loses_cleanly(synced, owner):
     """An operator extends a segment on the platform after the policy read it: the
     policy's write is refused by the conflict guard, and the operator's date stands."""

@@ -183,3 +183,32 @@ def test_a_view_whose_filters_no_longer_hold_is_explained_once_by_label(synced):
     assert "<li>Status: Select a valid choice." in dry
     assert "<li>N days: Ensure this value is greater than or equal to 1.</li>" in dry
     assert "no segment is in this policy's scope" not in dry  # the problem says why
+
+
+def test_a_policy_is_deleted_after_a_confirmation_and_its_extensions_stay_audited(synced):
+    from segments.models import AuditEvent
+    from segments.services.policies import policies_apply
+
+    ann = make_user("ann", "Operator")
+    client = logged_in(ann)
+    client.post("/policies/new/", {**form_data(), "intent": "save"})
+    policy = ExpiryPolicy.objects.get()
+    run = policies_apply()
+    assert run.planned > 0
+    extended = AuditEvent.objects.filter(action="extend", outcome="done").count()
+    assert extended == run.planned
+    # A viewer may not; an operator is asked first, and Cancel keeps it.
+    viewer = logged_in(make_user("vera", "Viewer"))
+    assert viewer.get(f"/policies/{policy.pk}/delete/").status_code == 403
+    assert viewer.post(f"/policies/{policy.pk}/delete/").status_code == 403
+    asked = client.get(f"/policies/{policy.pk}/delete/").content.decode()
+    assert f"The {extended} extension" in asked
+    assert f'href="/policies/{policy.pk}/" autofocus>Cancel' in asked
+    assert ExpiryPolicy.objects.filter(pk=policy.pk).exists()
+    deleted = client.post(f"/policies/{policy.pk}/delete/", follow=True).content.decode()
+    assert "Policy “Keep ahead” deleted." in deleted
+    assert not ExpiryPolicy.objects.exists()
+    assert AuditEvent.objects.filter(action="extend", outcome="done").count() == extended
+    # Its name is free again; the deleted one is gone for good.
+    assert client.post("/policies/new/", {**form_data(), "intent": "save"}).status_code == 302
+    assert client.post(f"/policies/{policy.pk}/delete/").status_code == 404

@@ -70,6 +70,11 @@ def policy_flagged(*, policy: ExpiryPolicy) -> QuerySet[PolicyRunItem]:
     ).order_by("segment_id")
 
 
+def policy_extension_count(*, policy: ExpiryPolicy) -> int:
+    """How many segments the policy has extended (its report's lines that were done)."""
+    return policy.items.filter(outcome="done").count()
+
+
 def policy_list() -> QuerySet[ExpiryPolicy]:
     return ExpiryPolicy.objects.select_related("owner", "scope_view")
 

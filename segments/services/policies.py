@@ -95,6 +95,14 @@ def policy_set_paused(*, policy: ExpiryPolicy, user, paused: bool) -> ExpiryPoli
     return policy_save(policy=policy, user=user)
 
 
+def policy_delete(*, policy: ExpiryPolicy, user) -> None:
+    """Delete the policy with its edit history and its report lines; the extensions
+    it made stay in the activity (audit events), attributed to it by name."""
+    with transaction.atomic():
+        ExpiryPolicy.objects.filter(pk=policy.pk).delete()
+    logger.info("expiry policy %r (%s) deleted by %s", policy.name, policy.pk, user.get_username())
+
+
 def policy_actor(policy: ExpiryPolicy) -> Actor:
     """A policy acts in its own name: the activity page shows it, and who created it."""
     owner = policy.owner.get_username() if policy.owner else "a deleted user"
@@ -120,7 +128,9 @@ def policies_apply(*, now: datetime | None = None) -> PolicyRun:
     if changes:
         with remote.segment_api() as client:
             for change in changes:
-                _apply_one(run, policies[change.policy_id], change, client)
+                # Paused or deleted since the run began: it changes nothing more.
+                if ExpiryPolicy.objects.filter(pk=change.policy_id, paused=False).exists():
+                    _apply_one(run, policies[change.policy_id], change, client)
     PolicyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     run.refresh_from_db()
     # A streak that reached 3 (or ended) is raised (or cleared) now, not at the next sync.

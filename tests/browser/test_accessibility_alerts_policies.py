@@ -181,7 +181,8 @@ def test_axe_finds_nothing_on_the_alert_policy_view_and_undo_pages(new_context, 
     check(page, "segment detail with an anomaly", found, phone=phone)
 
     # Policies: the list, the detail (runs, the flagged segment, edit history), the
-    # edit form, a new one with its dry run, and the form with errors.
+    # edit form, the delete confirmation, a new one with its dry run, and the form
+    # with errors.
     page.goto("/policies/")
     check(page, "policy list", found, phone=phone)
     page.goto(f"/policies/{policy.pk}/")
@@ -189,6 +190,9 @@ def test_axe_finds_nothing_on_the_alert_policy_view_and_undo_pages(new_context, 
     check(page, "policy detail", found, phone=phone)
     page.goto(f"/policies/{policy.pk}/edit/")
     check(page, "policy edit form", found, phone=phone)
+    page.goto(f"/policies/{policy.pk}/delete/")
+    expect(page.get_by_role("link", name="Cancel")).to_be_focused()
+    check(page, "policy delete confirmation", found, phone=phone)
     page.goto("/policies/new/")
     page.get_by_label("Policy name").fill("Dry run only")
     page.get_by_label("Scope").select_option("account")

@@ -17,6 +17,7 @@ from segments.saved_view_forms import SavedViewForm
 from segments.selectors.saved_views import (
     canonical_table_query,
     default_view,
+    saved_view_defaulted_by,
     saved_view_list,
     saved_view_names,
 )
@@ -39,6 +40,8 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
     table = request.GET.get("table", "") or request.POST.get("table", "")
     current = canonical_table_query(QueryDict(table.lstrip("?")))
     views = list(saved_view_list(user=request.user))
+    for view in views:  # from what the list prefetched
+        view.defaulted_by = saved_view_defaulted_by(view=view, other_than=request.user)
     return {
         "views": views,
         "current": current,
@@ -110,6 +113,7 @@ def saved_view_open(request: HttpRequest, view_id: int) -> HttpResponse:
 def saved_view_share(request: HttpRequest, view_id: int) -> HttpResponse:
     view = get_object_or_404(saved_view_list(user=request.user), pk=view_id)
     shared = request.POST.get("shared") == "1"
+    others = saved_view_defaulted_by(view=view, other_than=request.user)
     try:
         saved_view_update(view=view, user=request.user, name=view.name, shared=shared)
     except SharingNotAllowed as refused:
@@ -120,7 +124,7 @@ def saved_view_share(request: HttpRequest, view_id: int) -> HttpResponse:
         messages.error(request, f"“{view.name}” stays shared. {exc}")
     else:
         state = "shared with the team" if shared else "now personal"
-        messages.success(request, f"View “{view.name}” is {state}.")
+        messages.success(request, f"View “{view.name}” is {state}.{_no_longer_default(others)}")
     return redirect("saved-views")
 
 
@@ -128,6 +132,7 @@ def saved_view_share(request: HttpRequest, view_id: int) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def saved_view_remove(request: HttpRequest, view_id: int) -> HttpResponse:
     view = get_object_or_404(saved_view_list(user=request.user), pk=view_id)
+    others = saved_view_defaulted_by(view=view, other_than=request.user)
     try:
         saved_view_delete(view=view, user=request.user)
     except PermissionDenied as exc:
@@ -135,8 +140,15 @@ def saved_view_remove(request: HttpRequest, view_id: int) -> HttpResponse:
     except ViewInUse as exc:
         messages.error(request, f"“{view.name}” was not deleted. {exc}")
     else:
-        messages.success(request, f"View “{view.name}” deleted.")
+        messages.success(request, f"View “{view.name}” deleted.{_no_longer_default(others)}")
     return redirect("saved-views")
+
+
+def _no_longer_default(others: list[str]) -> str:
+    """What a view's owner is told when others opened the segments page with it."""
+    if not others:
+        return ""
+    return f" It was the default view of {', '.join(others)}: they now open the plain table."
 
 
 @require_POST

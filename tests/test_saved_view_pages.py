@@ -111,6 +111,23 @@ def test_default_view_per_user(ann, bob):
     assert ViewPreference.objects.get(user=bob).default_view is None
 
 
+def test_the_owner_sees_and_is_told_who_opens_with_a_view_made_personal_or_deleted(ann, bob):
+    view = SavedView.objects.create(owner=ann, name="Mine", shared=True, query="q=a")
+    logged_in(bob).post("/views/default/", {"view": str(view.pk)})
+    owner = logged_in(ann)
+    listed = owner.get("/views/").content.decode()
+    assert "default view of bob" in listed  # the "Used by" column
+    assert "It is the default view of bob: they will open the plain table instead." in listed
+    personal = owner.post(f"/views/{view.pk}/share/", {"shared": "0"}, follow=True)
+    assert "It was the default view of bob: they now open the plain table." in (
+        personal.content.decode()
+    )
+    assert "default view of bob" not in logged_in(bob).get("/views/").content.decode()
+    owner.post(f"/views/{view.pk}/share/", {"shared": "1"})
+    deleted = owner.post(f"/views/{view.pk}/delete/", follow=True).content.decode()
+    assert "View “Mine” deleted. It was the default view of bob" in deleted
+
+
 def test_names_are_unique_per_owner_with_a_clear_error(ann):
     client = logged_in(ann)
     client.post("/views/save/", {"name": "Same", "table": "q=a"})

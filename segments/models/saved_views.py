@@ -51,7 +51,7 @@ class ViewPreference(models.Model):
         related_name="view_preference",
     )
     default_view = models.ForeignKey(
-        SavedView, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        SavedView, null=True, blank=True, on_delete=models.SET_NULL, related_name="preferences"
     )
 
     def __str__(self) -> str:

@@ -43,7 +43,18 @@ def table_columns(params) -> tuple[str, ...]:
 
 def saved_view_list(*, user) -> QuerySet[SavedView]:
     """The user's own views and the team's shared ones, by name."""
-    return SavedView.objects.visible_to(user).select_related("owner").prefetch_related("policies")
+    return (
+        SavedView.objects.visible_to(user)
+        .select_related("owner")
+        .prefetch_related("policies", "preferences__user")
+    )
+
+
+def saved_view_defaulted_by(*, view: SavedView, other_than) -> list[str]:
+    """Who else opens the segments page with this view (their default), by name."""
+    return sorted(
+        p.user.get_username() for p in view.preferences.all() if p.user_id != other_than.pk
+    )
 
 
 def saved_view_names(*, user) -> set[str]:

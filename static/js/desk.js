@@ -274,6 +274,11 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches("input[type=checkbox][form]")) { syncBulkButtons(); }
   });
+  // A form with data-confirm asks first (deleting a saved view: who else opens with it).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
   document.addEventListener("open-dialog", openDialog);
   document.addEventListener("close-dialog", closeDialog);
   document.addEventListener("click", function (event) {

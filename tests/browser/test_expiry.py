@@ -100,7 +100,28 @@ def test_save_and_share_a_view(operator_page: Page, browser):
     expect(colleague.locator("#saved-views a.current")).to_have_text("Team status view")
     got = colleague.locator("#table tbody tr").evaluate_all("rows => rows.map(r => r.id)")
     assert got == rows
+    # The colleague opens with it; its owner, deleting it, is asked first and told so.
+    colleague.goto("/views/")
+    colleague.get_by_role("row", name=re.compile("Team status view")).get_by_role(
+        "button", name="Make default"
+    ).click()
+    expect(colleague.locator("#messages")).to_contain_text("now opens with “Team status view”")
     other.close()
+    page.goto("/views/")
+    delete = page.get_by_role("button", name="Delete view Team status view")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    delete.click()
+    expect(page.get_by_role("cell", name=re.compile("default view of viewer"))).to_be_visible()
+    assert len(asked) == 1
+    assert "It is the default view of viewer" in asked[0]
+    assert SavedView.objects.filter(name="Team status view").exists()
+    page.once("dialog", lambda d: d.accept())
+    delete.click()
+    expect(page.locator("#messages")).to_contain_text(
+        "View “Team status view” deleted. It was the default view of viewer"
+    )
+    assert not SavedView.objects.filter(name="Team status view").exists()
 
 
 def test_a_taken_view_name_is_refused_beside_the_field_and_the_filters_stay(

@@ -150,6 +150,25 @@ def test_a_policy_paused_while_its_run_goes_on_changes_nothing_more(synced, owne
     assert not run.items.exists()
 
 
+def test_a_segment_a_policy_extended_no_longer_ends_soon_in_the_alerts(synced, owner):
+    from segments.alerts.services import alerts_evaluate
+    from segments.models import Alert, AlertSubscription, Condition
+
+    AlertSubscription.objects.create(user=owner, condition=Condition.ENDS_SOON, days=60)
+    alerts_evaluate()
+    policy = new_policy(owner)
+    extended = {c.segment_id for c in policy_dry_run(policies=[policy])}
+    assert extended
+    ending = Alert.objects.filter(condition=Condition.ENDS_SOON, segment_id__in=extended)
+    assert ending.filter(cleared_at__isnull=True).exists()
+    policies_apply()
+    # Cleared by the run itself, not at the next sync: all but any still within 60 days.
+    assert ending.filter(cleared_at__isnull=False).exists()
+    soon = timezone.now() + 60 * DAY
+    for alert in ending.filter(cleared_at__isnull=True).select_related("segment"):
+        assert alert.segment.end_date < soon
+
+
 def test_a_policy_racing_a_manual_extend_loses_cleanly(synced, owner):
     """An operator extends a segment on the platform after the policy read it: the
     policy's write is refused by the conflict guard, and the operator's date stands."""

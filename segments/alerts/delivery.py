@@ -45,8 +45,13 @@ def alert_line(notification: Notification) -> AlertLine:
 def alert_mails_send(*, user_id: int, digest: bool) -> int:
     """Mail a user's unmailed notifications: the urgent ones, or the digest. Returns how many."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    # An alert cleared meanwhile (a policy extended the segment) is no longer true.
     pending = Notification.objects.filter(
-        user_id=user_id, email=True, urgent=not digest, mailed_at__isnull=True
+        user_id=user_id,
+        email=True,
+        urgent=not digest,
+        mailed_at__isnull=True,
+        alert__cleared_at__isnull=True,
     ).select_related("alert__segment")
     notifications = list(pending.order_by("created_at", "id"))
     if user is None or not user.email or not notifications:
@@ -82,7 +87,9 @@ def alert_digests_send() -> int:
     """Enqueue the digest of every user whose digest hour has come (run it every few minutes)."""
     now = timezone.now()
     user_ids = set(
-        Notification.objects.filter(email=True, urgent=False, mailed_at__isnull=True)
+        Notification.objects.filter(
+            email=True, urgent=False, mailed_at__isnull=True, alert__cleared_at__isnull=True
+        )
         .values_list("user_id", flat=True)
         .distinct()
     )

@@ -329,7 +329,12 @@ def subscription_create(
         "days": days,
     }
     with transaction.atomic():
-        AlertProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+        # A first subscription's digest comes at the next digest hour, not at once.
+        AlertProfile.objects.update_or_create(
+            user=user,
+            defaults={"time_zone": time_zone},
+            create_defaults={"time_zone": time_zone, "last_digest_at": timezone.now()},
+        )
         mine = AlertSubscription.objects.filter(user=user, condition=condition, scope=scope)
         for existing in mine:
             if not _same_segments_and_condition(existing, wanted):

@@ -133,9 +133,10 @@ def policies_apply(*, now: datetime | None = None) -> PolicyRun:
                     _apply_one(run, policies[change.policy_id], change, client)
     PolicyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     run.refresh_from_db()
-    # A streak that reached 3 (or ended) is raised (or cleared) now, not at the next sync.
+    # A streak that reached 3 (or ended) is raised (or cleared) now, not at the next
+    # sync; so is "ends soon" of a segment the run extended (a digest would say it).
     try:
-        alerts_evaluate(only={Condition.POLICY_FAILING})
+        alerts_evaluate(only={Condition.POLICY_FAILING, Condition.ENDS_SOON})
     except Exception:  # the run and its report stand; the next sync evaluates again
         logger.exception("alert evaluation after policy run %s failed", run.pk)
     return run

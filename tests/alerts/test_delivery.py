@@ -17,6 +17,7 @@ from segments.alerts.delivery import alert_digests_send, digest_due, webhook_del
 from segments.alerts.services import webhook_endpoint_create
 from segments.alerts.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_url_validate
 from segments.models import (
+    Alert,
     AlertProfile,
     AlertSubscription,
     Condition,
@@ -178,6 +179,45 @@ def test_the_digest_mails_what_is_waiting_once(evaluate, settings, synced, smtp_
     assert message["Subject"] == f"Segment Desk digest: {waiting} alerts"
     assert alert_digests_send.call() == 0
     assert len(smtp_server.messages) == 1
+
+
+def test_a_first_subscription_waits_for_the_next_digest_hour(settings, synced, operator):
+    from segments.alerts.services import subscription_create
+
+    settings.ALERT_DIGEST_AT = "00:00"  # long past today, in any zone
+    subscription_create(
+        user=operator,
+        condition=Condition.ENDS_SOON,
+        scope=AlertSubscription.Scope.ALL,
+        accounts=[],
+        audiences=[],
+        days=7,
+        email=True,
+        urgent=False,
+        time_zone="UTC",
+    )
+    profile = AlertProfile.objects.get(user=operator)
+    now = timezone.now()
+    assert not digest_due(profile=profile, now=now + timedelta(minutes=1))
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    assert digest_due(profile=profile, now=tomorrow)
+
+
+def test_the_digest_leaves_out_an_alert_cleared_meanwhile(
+    evaluate, settings, synced, smtp_server, operator
+):
+    settings.ALERT_DIGEST_AT = "00:00"
+    operator.email = "otto@example.test"
+    operator.save()
+    AlertSubscription.objects.create(user=operator, condition=Condition.ENDS_SOON)
+    evaluate()
+    waiting = list(Notification.objects.filter(user=operator, mailed_at__isnull=True))
+    assert len(waiting) > 1
+    # Say a policy extended one of them: its alert is cleared before the digest.
+    Alert.objects.filter(pk=waiting[0].alert_id).update(cleared_at=timezone.now())
+    assert alert_digests_send.call() == 1
+    [message] = smtp_server.messages
+    assert message["Subject"] == f"Segment Desk digest: {len(waiting) - 1} alerts"
 
 
 def test_the_slack_text_escapes_what_slack_reads_as_markup(settings):

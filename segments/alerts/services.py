@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -367,9 +368,21 @@ def webhook_endpoint_set_active(*, endpoint_id: int, active: bool) -> int:
     return WebhookEndpoint.objects.filter(pk=endpoint_id).update(active=active)
 
 
+def webhook_endpoint_delete(*, endpoint_id: int) -> int:
+    """Delete a team webhook with its delivery log; returns how many (0 or 1)."""
+    deleted, _ = WebhookEndpoint.objects.filter(pk=endpoint_id).delete()
+    return min(deleted, 1)
+
+
 def webhook_endpoint_create(*, user, name: str, url: str, secret: str, conditions: list[str]):
-    """A new team webhook; raises ``ValidationError`` for a URL it must not post to."""
+    """A new team webhook; raises ``ValidationError`` for a URL it must not post to,
+    or one a webhook posts to already (each alert would arrive twice)."""
     webhook_url_validate(url)
+    if existing := WebhookEndpoint.objects.filter(url=url).first():
+        raise ValidationError(
+            f"The webhook “{existing.name}” posts to this URL already: delete it first to"
+            " change what it sends."
+        )
     return WebhookEndpoint.objects.create(
         name=name, url=url, secret=secret, conditions=conditions, created_by=user
     )

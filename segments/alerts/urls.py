@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     path("webhooks/", views.webhooks, name="alert-webhooks"),
     path("webhooks/<int:endpoint_id>/active/", views.webhook_toggle, name="alert-webhook-toggle"),
+    path("webhooks/<int:endpoint_id>/delete/", views.webhook_delete, name="alert-webhook-delete"),
 ]

@@ -116,3 +116,11 @@ def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
     services.webhook_endpoint_set_active(endpoint_id=endpoint_id, active=active)
     return redirect("alert-webhooks")
+
+
+@require_POST
+@permission_required(MANAGE_WEBHOOKS, raise_exception=True)
+def webhook_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    if services.webhook_endpoint_delete(endpoint_id=endpoint_id):
+        messages.success(request, "Webhook deleted.")
+    return redirect("alert-webhooks")

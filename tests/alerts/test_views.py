@@ -183,6 +183,18 @@ def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operato
     client.post(reverse("alert-webhook-toggle", args=[endpoint.pk]), {"active": "0"})
     endpoint.refresh_from_db()
     assert not endpoint.active
+    # The same URL twice would post every alert twice; a webhook can be deleted.
+    twice = client.post(reverse("alert-webhooks"), {**form, "name": "ops again"})
+    assert twice.status_code == 400
+    assert "The webhook “ops” posts to this URL already" in twice.content.decode()
+    assert 'data-confirm="Delete the webhook “ops” and its delivery log?' in page
+    client.force_login(operator)
+    assert client.post(reverse("alert-webhook-delete", args=[endpoint.pk])).status_code == 403
+    client.force_login(admin)
+    gone = client.post(reverse("alert-webhook-delete", args=[endpoint.pk]), follow=True)
+    assert "Webhook deleted." in gone.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_a_sync_alert_links_to_the_overview(client, db):

@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import psutil
+import pytest
 
 from segments import processes
 from tests.processes.conftest import wait_until
@@ -68,6 +70,13 @@ def test_rundemo_reports_a_busy_port_and_stops_every_child_on_sigterm(tmp_path, 
         names = " ".join(" ".join(c.cmdline()) for c in children)
         for part in ("sandbox", "gunicorn", "manage.py worker", "crontask"):
             assert part in names
+        # The demo's pages are the production ones: no debug page listing the routes.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=10)
+        assert missing.value.code == 404
+        page = missing.value.read().decode()
+        assert "URLconf" not in page
+        assert "There is nothing at this address" in page
         demo.send_signal(signal.SIGTERM)
         demo.wait(timeout=60)
         _, alive = psutil.wait_procs(children, timeout=30)

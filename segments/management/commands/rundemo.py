@@ -64,7 +64,8 @@ class Command(BaseCommand):
             call_command("demo_users")
             children["web"] = processes.start(
                 processes.web_command(port=port),
-                env=remote_env,
+                # No debug pages (routes, tracebacks) unless asked for: DJANGO_DEBUG=1.
+                env={**remote_env, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "0")},
                 log=self._fresh(log_dir / "web.log"),
             )
             children["worker"] = processes.start(

@@ -53,8 +53,9 @@ def test_delete_waits_shows_a_countdown_and_is_undone_by_another_operator(synced
     detail = ann.get(f"/segments/{live.segment_id}/").text
     assert "Deleting in" in detail
     assert "Delete…" not in detail
-    # Nor is it extended meanwhile: undo first.
-    assert 'id="extend"' not in detail
+    # Nor is it extended meanwhile: the page says why, and to undo first.
+    assert 'id="detail-new-end"' not in detail
+    assert "Not while this segment waits to be deleted: undo the delete above first" in detail
     extend = f"/segments/{live.segment_id}/extend/"
     fields = form_fields(ann.get(extend, headers=HTMX).text)
     refused = ann.post(extend, {**fields, "preset": "30"}, headers=HTMX)

@@ -113,7 +113,7 @@ def saved_view_open(request: HttpRequest, view_id: int) -> HttpResponse:
 def saved_view_share(request: HttpRequest, view_id: int) -> HttpResponse:
     view = get_object_or_404(saved_view_list(user=request.user), pk=view_id)
     shared = request.POST.get("shared") == "1"
-    others = saved_view_defaulted_by(view=view, other_than=request.user)
+    others = saved_view_defaulted_by(view=view, other_than=request.user) if not shared else []
     try:
         saved_view_update(view=view, user=request.user, name=view.name, shared=shared)
     except SharingNotAllowed as refused:

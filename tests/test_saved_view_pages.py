@@ -122,8 +122,13 @@ def test_the_owner_sees_and_is_told_who_opens_with_a_view_made_personal_or_delet
     assert "It was the default view of bob: they now open the plain table." in (
         personal.content.decode()
     )
-    assert "default view of bob" not in logged_in(bob).get("/views/").content.decode()
-    owner.post(f"/views/{view.pk}/share/", {"shared": "1"})
+    assert ViewPreference.objects.get(user=bob).default_view is None
+    assert "default view of bob" not in owner.get("/views/").content.decode()
+    # Shared again, it is nobody's default until chosen again; deleting it names no one.
+    shared = owner.post(f"/views/{view.pk}/share/", {"shared": "1"}, follow=True)
+    assert "View “Mine” is shared with the team." in shared.content.decode()
+    assert "default view of bob" not in shared.content.decode()
+    logged_in(bob).post("/views/default/", {"view": str(view.pk)})
     deleted = owner.post(f"/views/{view.pk}/delete/", follow=True).content.decode()
     assert "View “Mine” deleted. It was the default view of bob" in deleted
 

@@ -55,7 +55,7 @@ def test_delete_waits_shows_a_countdown_and_is_undone_by_another_operator(synced
     assert "Delete…" not in detail
     # Nor is it extended meanwhile: the page says why, and to undo first.
     assert 'id="detail-new-end"' not in detail
-    assert "Not while this segment waits to be deleted: undo the delete above first" in detail
+    assert "This segment is being deleted: undo the delete first, then extend it." in detail
     extend = f"/segments/{live.segment_id}/extend/"
     fields = form_fields(ann.get(extend, headers=HTMX).text)
     refused = ann.post(extend, {**fields, "preset": "30"}, headers=HTMX)

@@ -17,14 +17,14 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.tasks import task, task_backends
 from django.utils import timezone
 
 from segments.alerts.mail import alert_mail_send
 from segments.alerts.messages import AlertLine
 from segments.alerts.webhooks import webhook_body, webhook_post
-from segments.models import AlertProfile, Notification, WebhookDelivery
+from segments.models import AlertProfile, Condition, Notification, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +41,23 @@ def alert_line(notification: Notification) -> AlertLine:
     )
 
 
+# "Ends soon" cleared before its mail went: the segment was extended (or has ended),
+# and "ends in 12 days" would no longer be true. Other alerts that cleared meanwhile
+# did happen, and are mailed.
+_ENDED_SOON = Q(alert__condition=Condition.ENDS_SOON, alert__cleared_at__isnull=False)
+
+
 @task
 def alert_mails_send(*, user_id: int, digest: bool) -> int:
     """Mail a user's unmailed notifications: the urgent ones, or the digest. Returns how many."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    # An alert cleared meanwhile (a policy extended the segment) is no longer true.
-    pending = Notification.objects.filter(
-        user_id=user_id,
-        email=True,
-        urgent=not digest,
-        mailed_at__isnull=True,
-        alert__cleared_at__isnull=True,
-    ).select_related("alert__segment")
+    pending = (
+        Notification.objects.filter(
+            user_id=user_id, email=True, urgent=not digest, mailed_at__isnull=True
+        )
+        .exclude(_ENDED_SOON)
+        .select_related("alert__segment")
+    )
     notifications = list(pending.order_by("created_at", "id"))
     if user is None or not user.email or not notifications:
         return 0
@@ -87,9 +92,8 @@ def alert_digests_send() -> int:
     """Enqueue the digest of every user whose digest hour has come (run it every few minutes)."""
     now = timezone.now()
     user_ids = set(
-        Notification.objects.filter(
-            email=True, urgent=False, mailed_at__isnull=True, alert__cleared_at__isnull=True
-        )
+        Notification.objects.filter(email=True, urgent=False, mailed_at__isnull=True)
+        .exclude(_ENDED_SOON)
         .values_list("user_id", flat=True)
         .distinct()
     )

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from segments.alerts.webhooks import webhook_url_validate
 from segments.fields import as_id
 from segments.models import Account, AlertSubscription, Condition
-from segments.selectors.audiences import audience_in_catalogue
+from segments.selectors.audiences import audiences_in_catalogue
 
 Scope = AlertSubscription.Scope
 DEFAULT_DAYS = 7
@@ -20,10 +20,11 @@ def _audience_ids(text: str) -> list[int]:
     ids = [as_id(part) for part in parts]
     if None in ids:
         raise ValidationError("Enter audience ids as numbers, separated by commas.")
-    unknown = [i for i in ids if not audience_in_catalogue(audience_id=i)]
+    unknown = sorted(set(ids) - audiences_in_catalogue(audience_ids=ids))
     if unknown:
         listed = ", ".join(str(i) for i in unknown[:5])
-        raise ValidationError(f"No audience in the catalogue has the id {listed}.")
+        plural = "ids" if len(unknown) > 1 else "id"
+        raise ValidationError(f"No audience in the catalogue has the {plural} {listed}.")
     return sorted(set(ids))
 
 

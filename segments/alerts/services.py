@@ -245,13 +245,21 @@ def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationRepor
     found = {f.key: f for f in conditions_found(now=now, ends_within_days=days, only=only)}
     report = EvaluationReport(conditions=len(found))
     with transaction.atomic():
-        uncleared = {
-            (subject, condition): pk
-            for pk, subject, condition in _uncleared(only).values_list("pk", "subject", "condition")
-        }
+        uncleared, stored = {}, {}
+        for pk, subject, condition, values in _uncleared(only).values_list(
+            "pk", "subject", "condition", "values"
+        ):
+            uncleared[subject, condition], stored[pk] = pk, values
         gone = [pk for key, pk in uncleared.items() if key not in found]
         for chunk in _chunks(gone):
             report.cleared += Alert.objects.filter(pk__in=chunk).update(cleared_at=now)
+        # A segment still ending soon, but at another date (a policy or an operator
+        # extended it within the window): its alert says the new date, raising nothing.
+        for key, f in found.items():
+            pk = uncleared.get(key)
+            moved = pk is not None and stored[pk].get("end_date") != f.values.get("end_date")
+            if f.condition == Condition.ENDS_SOON and moved:
+                Alert.objects.filter(pk=pk).update(detail=f.detail[:500], values=f.values)
         new = [_raise(f, now) for key, f in found.items() if key not in uncleared]
         alerts = Alert.objects.bulk_create(new, batch_size=1000)
         segments = _segments([a.segment_id for a in alerts if a.segment_id])
@@ -379,8 +387,9 @@ def webhook_endpoint_create(*, user, name: str, url: str, secret: str, condition
     or one a webhook posts to already (each alert would arrive twice)."""
     webhook_url_validate(url)
     if existing := WebhookEndpoint.objects.filter(url=url).first():
+        state = "posts" if existing.active else "(paused) posts"
         raise ValidationError(
-            f"The webhook “{existing.name}” posts to this URL already: delete it first to"
+            f"The webhook “{existing.name}” {state} to this URL already: delete it first to"
             " change what it sends."
         )
     return WebhookEndpoint.objects.create(

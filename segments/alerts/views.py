@@ -123,4 +123,6 @@ def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 def webhook_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     if services.webhook_endpoint_delete(endpoint_id=endpoint_id):
         messages.success(request, "Webhook deleted.")
+    else:
+        messages.info(request, "That webhook was deleted already.")
     return redirect("alert-webhooks")

@@ -53,3 +53,9 @@ def account_ids_for(*, text: str) -> list[int]:
 
 def audience_in_catalogue(*, audience_id: int) -> bool:
     return Audience.objects.filter(id=audience_id, is_deleted=False).exists()
+
+
+def audiences_in_catalogue(*, audience_ids: list[int]) -> set[int]:
+    """Those of ``audience_ids`` the catalogue has."""
+    found = Audience.objects.filter(id__in=set(audience_ids), is_deleted=False)
+    return set(found.values_list("id", flat=True))

@@ -82,9 +82,9 @@ def _write_one(run: BulkRun, actor: Actor, client, segment_id: int, beat, *, res
     An extend records the end date it sends, as the write computed it from the
     platform's value under the lock: a resumed run reads back against exactly that.
     It sends nothing once the run was taken over (this worker stalled): the next
-    worker, which may take over this segment's write lock, writes it. That is
-    looked up in the database just before the item is recorded and just before
-    the write is sent (``beat.confirm``).
+    worker, which may take over this segment's write lock, writes it. The lease is
+    renewed in the database (or found lost) just before the item is recorded and
+    just before the write is sent (``beat.confirm``).
     """
     seen = run.params.get("seen", {}).get(str(segment_id))
     expected = parse_datetime(seen) if seen else None

@@ -16,7 +16,7 @@ import logging
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from segments import remote
@@ -100,6 +100,8 @@ def policy_delete(*, policy: ExpiryPolicy, user) -> None:
     it made stay in the activity (audit events), attributed to it by name."""
     with transaction.atomic():
         ExpiryPolicy.objects.filter(pk=policy.pk).delete()
+        # Its "keeps failing" alerts are about nothing now: cleared at once.
+        transaction.on_commit(lambda: alerts_evaluate(only={Condition.POLICY_FAILING}), robust=True)
     logger.info("expiry policy %r (%s) deleted by %s", policy.name, policy.pk, user.get_username())
 
 
@@ -164,14 +166,19 @@ def _apply_one(run: PolicyRun, policy: ExpiryPolicy, change: Change, client) -> 
             .first()
         )
         failures = (last or 0) + 1
-    PolicyRunItem.objects.create(
-        run=run,
-        policy=policy,
-        segment_id=change.segment_id,
-        outcome=result.outcome,
-        event=event,
-        failures_in_a_row=failures,
-    )
+    try:
+        with transaction.atomic():
+            PolicyRunItem.objects.create(
+                run=run,
+                policy=policy,
+                segment_id=change.segment_id,
+                outcome=result.outcome,
+                event=event,
+                failures_in_a_row=failures,
+            )
+    except IntegrityError:  # deleted while its write went out: the audit event has it
+        logger.info("policy %s was deleted during run %s", policy.pk, run.pk)
+        return
     if failures == FAILURES_FLAGGED:
         logger.warning(
             "policy %s failed %s runs in a row on segment %s: %s",

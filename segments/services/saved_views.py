@@ -67,11 +67,17 @@ def saved_view_update(*, view: SavedView, user, name: str, shared: bool, params=
     _may_share(user, shared and not view.shared)
     if view.shared and not shared and (users := _users_of(view)):
         raise ViewInUse(users)
+    unshared = view.shared and not shared
     view.name, view.shared = name, shared
     if params is not None:
         view.query = canonical_table_query(params)
     view.updated_at = timezone.now()
-    view.save()
+    with transaction.atomic():
+        view.save()
+        if unshared:  # no longer theirs to open with (sharing it again does not make it so)
+            ViewPreference.objects.filter(default_view=view).exclude(user=user).update(
+                default_view=None
+            )
     return view
 
 

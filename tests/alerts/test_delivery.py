@@ -184,7 +184,9 @@ def test_the_digest_mails_what_is_waiting_once(evaluate, settings, synced, smtp_
 def test_a_first_subscription_waits_for_the_next_digest_hour(settings, synced, operator):
     from segments.alerts.services import subscription_create
 
-    settings.ALERT_DIGEST_AT = "00:00"  # long past today, in any zone
+    # Today's digest hour just past (but a few minutes after midnight: then it is
+    # tonight's, and the test shows less).
+    settings.ALERT_DIGEST_AT = (timezone.now() - timedelta(minutes=5)).strftime("%H:%M")
     subscription_create(
         user=operator,
         condition=Condition.ENDS_SOON,
@@ -198,9 +200,8 @@ def test_a_first_subscription_waits_for_the_next_digest_hour(settings, synced, o
     )
     profile = AlertProfile.objects.get(user=operator)
     now = timezone.now()
-    assert not digest_due(profile=profile, now=now + timedelta(minutes=1))
-    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    assert digest_due(profile=profile, now=tomorrow)
+    assert not digest_due(profile=profile, now=now)
+    assert digest_due(profile=profile, now=now + timedelta(days=1))
 
 
 def test_the_digest_leaves_out_an_alert_cleared_meanwhile(
@@ -215,9 +216,18 @@ def test_the_digest_leaves_out_an_alert_cleared_meanwhile(
     assert len(waiting) > 1
     # Say a policy extended one of them: its alert is cleared before the digest.
     Alert.objects.filter(pk=waiting[0].alert_id).update(cleared_at=timezone.now())
+    # Another condition that came and went meanwhile did happen: it is mailed.
+    went = Alert.objects.create(
+        subject="sync",
+        condition=Condition.SYNC_FAILING,
+        detail="failing",
+        cleared_at=timezone.now(),
+    )
+    Notification.objects.create(user=operator, alert=went, email=True, urgent=False)
     assert alert_digests_send.call() == 1
     [message] = smtp_server.messages
-    assert message["Subject"] == f"Segment Desk digest: {len(waiting) - 1} alerts"
+    assert message["Subject"] == f"Segment Desk digest: {len(waiting)} alerts"
+    assert "Scheduled sync failing" in message.get_body(("plain",)).get_content()
 
 
 def test_the_slack_text_escapes_what_slack_reads_as_markup(settings):

@@ -186,7 +186,7 @@ def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operato
     # The same URL twice would post every alert twice; a webhook can be deleted.
     twice = client.post(reverse("alert-webhooks"), {**form, "name": "ops again"})
     assert twice.status_code == 400
-    assert "The webhook “ops” posts to this URL already" in twice.content.decode()
+    assert "The webhook “ops” (paused) posts to this URL already" in twice.content.decode()
     assert 'data-confirm="Delete the webhook “ops” and its delivery log?' in page
     client.force_login(operator)
     assert client.post(reverse("alert-webhook-delete", args=[endpoint.pk])).status_code == 403
@@ -195,6 +195,8 @@ def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operato
     assert "Webhook deleted." in gone.content.decode()
     assert not WebhookEndpoint.objects.exists()
     assert not WebhookDelivery.objects.exists()
+    again = client.post(reverse("alert-webhook-delete", args=[endpoint.pk]), follow=True)
+    assert "That webhook was deleted already." in again.content.decode()
 
 
 def test_a_sync_alert_links_to_the_overview(client, db):

@@ -98,3 +98,13 @@ def test_a_dead_syncs_lock_is_taken_over_and_released_after(remote_settings, fre
     assert report.ok
     assert Lease.objects.get(name=SYNC_LEASE).holder == ""
     assert sync_running() is None
+
+
+def test_a_bulk_lock_timeout_shorter_than_a_write_is_warned_of(settings):
+    from segments.checks import bulk_run_lock_timeout_check
+
+    assert bulk_run_lock_timeout_check() == []  # the defaults: 60 s against 52 s
+    settings.BULK_RUN_LOCK_TIMEOUT = 30
+    [warning] = bulk_run_lock_timeout_check()
+    assert warning.id == "segments.W001"
+    assert "(52 s with the REMOTE timeouts)" in warning.msg

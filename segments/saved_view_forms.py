@@ -13,7 +13,9 @@ QUERY_MAX_LENGTH = SavedView._meta.get_field("query").max_length
 
 
 class SavedViewForm(FocusFirstError):
-    name = forms.CharField(max_length=100, label="View name")
+    name = forms.CharField(
+        max_length=100, label="View name", error_messages={"required": "Give the view a name."}
+    )
     shared = forms.BooleanField(required=False, label="Share with the team")
     table = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("views/default/", views.saved_view_default, name="saved-view-default"),
     path("views/<int:view_id>/", views.saved_view_open, name="saved-view-open"),
     path("views/<int:view_id>/share/", views.saved_view_share, name="saved-view-share"),
+    path("views/<int:view_id>/edit/", views.saved_view_edit, name="saved-view-edit"),
     path("views/<int:view_id>/delete/", views.saved_view_remove, name="saved-view-remove"),
 ]

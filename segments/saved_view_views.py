@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -126,6 +128,44 @@ def saved_view_share(request: HttpRequest, view_id: int) -> HttpResponse:
         state = "shared with the team" if shared else "now personal"
         messages.success(request, f"View “{view.name}” is {state}.{_no_longer_default(others)}")
     return redirect("saved-views")
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def saved_view_edit(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Rename a view, or (with ``table``) store the table it was opened from in it."""
+    view = get_object_or_404(saved_view_list(user=request.user), pk=view_id)
+    data = {"name": view.name, **request.POST.dict()}
+    form = SavedViewForm(data, taken=saved_view_names(user=request.user) - {view.name})
+    table = request.POST.get("table", "")  # the table to store in the view
+    came_from = table or request.POST.get("back", "")  # where the views page came from
+    back = (
+        f"{reverse('saved-views')}?{urlencode({'table': came_from})}"
+        if came_from
+        else reverse("saved-views")
+    )
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    was = view.name
+    try:
+        saved_view_update(
+            view=view,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            shared=view.shared,
+            params=form.params if table else None,
+        )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    except IntegrityError:
+        messages.error(request, "You already have a view with this name.")
+    else:
+        changes = [f"is now “{view.name}”"] if view.name != was else []
+        if table:
+            changes.append("shows the table you came from")
+        messages.success(request, f"View “{was}” {' and '.join(changes) or 'is unchanged'}.")
+    return redirect(back)
 
 
 @require_POST

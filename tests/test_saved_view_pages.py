@@ -298,3 +298,30 @@ def test_a_viewer_may_make_a_shared_view_of_theirs_personal(viewer_client, viewe
     viewer_client.post(f"/views/{view.pk}/share/", {"shared": "0"})
     view.refresh_from_db()
     assert not view.shared
+
+
+def test_a_view_is_renamed_or_given_the_table_it_was_opened_from_by_its_owner(ann, bob):
+    view = SavedView.objects.create(owner=ann, name="Mine", shared=True, query="q=a")
+    SavedView.objects.create(owner=ann, name="Other", query="q=b")
+    owner = logged_in(ann)
+    edit = f"/views/{view.pk}/edit/"
+    renamed = owner.post(edit, {"name": "Ours"}, follow=True).content.decode()
+    assert "View “Mine” is now “Ours”." in renamed
+    taken = owner.post(edit, {"name": "Other"}, follow=True).content.decode()
+    assert "You already have a view with this name." in taken
+    blank = owner.post(edit, {"name": " "}, follow=True).content.decode()
+    assert "Give the view a name." in blank
+    view.refresh_from_db()
+    assert (view.name, view.query) == ("Ours", "q=a")
+    # Opened from another table, the page offers to store that table in the view.
+    listed = owner.get("/views/", {"table": "status=Active&q=c"}).content.decode()
+    assert "Update view Ours to the table you came from" in listed
+    updated = owner.post(edit, {"table": "status=Active&q=c"}, follow=True)
+    assert "View “Ours” shows the table you came from." in updated.content.decode()
+    view.refresh_from_db()
+    assert view.query == "q=c&status=Active"
+    # Only its owner changes it.
+    other = logged_in(bob).post(edit, {"name": "Bob's"}, follow=True).content.decode()
+    assert "Only the owner of a view can change or delete it." in other
+    view.refresh_from_db()
+    assert view.name == "Ours"

@@ -29,7 +29,7 @@ from segments.models import BulkRun
 from segments.navigation import after_choice, next_url
 from segments.permissions import OPERATE, VIEW
 from segments.responses import action_finished, form_page, go_to, messages_only, table_page
-from segments.selectors.deletes import bulk_run_deletes_waiting
+from segments.selectors.deletes import bulk_run_deletes_waiting, open_deletes_among
 from segments.services import audience_writes, bulk, deletes, platform_writes
 from segments.services.audit import Actor
 from segments.services.outcomes import Outcome
@@ -166,7 +166,13 @@ def bulk_prepare(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_context(run: BulkRun, form) -> dict:
-    return {"run": run, "form": form, "sample": selectors.bulk_run_sample(run=run)}
+    return {
+        "run": run,
+        "form": form,
+        "sample": selectors.bulk_run_sample(run=run),
+        # Their delete (or extend) is refused and reported, nothing sent: say so first.
+        "deleting": open_deletes_among(segment_ids=run.segment_ids),
+    }
 
 
 @require_POST

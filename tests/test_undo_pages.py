@@ -116,6 +116,8 @@ def test_a_bulk_delete_accounts_for_a_segment_already_being_deleted(synced, live
         {"intent": "delete-selected", "selected": [str(i) for i in ids]},
         headers=HTMX,
     )
+    # The confirmation says so before anything is done.
+    assert "1 of them is being deleted already: it is left alone" in prepared.text
     token = form_fields(prepared.text)["form_token"]
     run = BulkRun.objects.get()
     ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "2"}, headers=HTMX)

@@ -19,6 +19,12 @@ def open_delete(*, segment_id: int) -> ScheduledDelete | None:
     ).first()
 
 
+def open_deletes_among(*, segment_ids: list[int]) -> int:
+    """How many of these segments are being deleted already (waiting or sending)."""
+    found = ScheduledDelete.objects.filter(state__in=ScheduledDelete.OPEN)
+    return found.filter(segment_id__in=segment_ids).count()
+
+
 def extend_blocked_by_delete(*, segment_id: int) -> str | None:
     """Why the segment cannot be extended now, if a delete of it is open: one rule for
     the extend form and for every write path (a bulk run, a policy)."""

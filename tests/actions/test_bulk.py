@@ -129,6 +129,7 @@ def test_a_bulk_extend_sends_nothing_for_a_segment_being_deleted(op_client, sync
     dialog = op_client.post(
         "/segments/bulk/", {"intent": "extend-selected", "selected": ids}, headers=HTMX
     )
+    assert "being deleted already" not in dialog.text
     run = BulkRun.objects.get()
     # Between the dialog and the confirmation another operator deletes one of them.
     deleting = ids[1]

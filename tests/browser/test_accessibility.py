@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from segments.models import BulkRun, Note, Segment
+from tests.browser import BROWSER_TEST
 from tests.browser.accessibility import (
     LAPTOP,
     PHONE,
@@ -27,10 +28,7 @@ from tests.browser.accessibility import (
 from tests.browser.conftest import login
 from tests.browser.pages import settled
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def table_overflow(page: Page) -> int:

@@ -36,6 +36,7 @@ from segments.services.deletes import segment_delete_schedule
 from segments.services.policies import policies_apply, policy_save
 from segments.services.saved_views import saved_view_create
 from segments.services.sync import sync_run
+from tests.browser import BROWSER_TEST
 from tests.browser.accessibility import (
     LAPTOP,
     PHONE,
@@ -47,10 +48,7 @@ from tests.browser.conftest import login
 from tests.browser.pages import settled
 from tests.test_policies import busiest_account
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 SHOTS = os.environ.get("SEGMENT_DESK_SCREENSHOTS")
 

@@ -6,11 +6,11 @@ import json
 import re
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from segments import remote
 from segments.models import AuditEvent, BulkRun, Note, Review, Segment
+from tests.browser import BROWSER_TEST
 from tests.browser.conftest import login
 from tests.browser.pages import marker, set_marker, settled, url_param
 from tests.browser.segment_rows import (
@@ -22,12 +22,7 @@ from tests.browser.segment_rows import (
     row_segment,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    # live_server needs a transactional database; the serialized rollback brings
-    # back what the migrations wrote (the role groups) after each flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def test_bulk_extend_of_a_filter_with_one_failure_then_retry(operator_page: Page, sandbox):

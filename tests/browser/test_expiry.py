@@ -11,13 +11,11 @@ from playwright.sync_api import Page, expect
 
 from segments.models import ExpiryPolicy, SavedView, ScheduledDelete, Segment
 from segments.services.deletes import scheduled_deletes_run_due
+from tests.browser import BROWSER_TEST
 from tests.browser.conftest import login
 from tests.test_policies import busiest_account
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture

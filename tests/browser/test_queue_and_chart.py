@@ -5,16 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from segments.models import AuditEvent, Review, Segment, SegmentCountSnapshot
+from tests.browser import BROWSER_TEST
 from tests.browser.conftest import login
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def test_three_queue_items_acknowledged_at_once_from_the_overview(page: Page, mirror):

@@ -6,10 +6,10 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from segments.models import Audience, Segment
+from tests.browser import BROWSER_TEST
 from tests.browser.conftest import BROWSER_TIME_ZONE, login
 from tests.browser.pages import marker, set_marker, settled, url_param
 from tests.browser.segment_table import (
@@ -20,12 +20,7 @@ from tests.browser.segment_table import (
     statuses_by_count,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    # live_server needs a transactional database; the serialized rollback brings
-    # back what the migrations wrote (the role groups) after each flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def test_login_rejects_a_wrong_password_and_accepts_the_right_one(page: Page, mirror, live_server):

@@ -12,14 +12,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from segments.models import AuditEvent, BulkRun, Segment
+from tests.browser import BROWSER_TEST
 from tests.browser.accessibility import LAPTOP, PHONE, audit, sized_page
 from tests.browser.conftest import login
 from tests.browser.pages import settled
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 # Screenshots for a person to look at, when asked for: DESK_SCREENSHOTS=/some/dir
 SHOTS = os.environ.get("DESK_SCREENSHOTS")

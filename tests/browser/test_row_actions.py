@@ -10,6 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from segments import remote
 from segments.models import AuditEvent
+from tests.browser import BROWSER_TEST
 from tests.browser.pages import marker, set_marker, settled, url_param
 from tests.browser.segment_rows import (
     ZONE,
@@ -24,12 +25,7 @@ from tests.browser.segment_rows import (
     shown_instant,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    # live_server needs a transactional database; the serialized rollback brings
-    # back what the migrations wrote (the role groups) after each flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def test_extend_a_row_with_a_preset_in_the_dialog(operator_page: Page, sandbox):

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from segments.models import Segment
+from tests.browser import BROWSER_TEST
 from tests.browser.conftest import login
 from tests.browser.pages import marker, set_marker, settled, url_param
 from tests.browser.segment_table import (
@@ -22,12 +23,7 @@ from tests.browser.segment_table import (
     statuses_by_count,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    # live_server needs a transactional database; the serialized rollback brings
-    # back what the migrations wrote (the role groups) after each flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def test_segments_filter_sort_paginate_reload_and_back(viewer_page: Page):

@@ -11,13 +11,11 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from segments.models import Assignment, AuditEvent, Note
+from tests.browser import BROWSER_TEST
 from tests.browser.accessibility import LAPTOP, PHONE, audit, sized_page
 from tests.browser.conftest import login
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def queue_ids(page: Page) -> list[int]:

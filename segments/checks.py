@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import checks
 
+from segments.remote.transport import longest_call_seconds
+
 
 def _longest_write_seconds() -> float:
-    """A bulk run's write after its lease was renewed: a login (every attempt waiting
-    the whole timeouts) when the token expired, then the write, sent once."""
-    remote = settings.REMOTE
-    call = remote["CONNECT_TIMEOUT"] + remote["READ_TIMEOUT"]
-    return remote["MAX_ATTEMPTS"] * call + call
+    """A bulk run's write after its lease was renewed: a login when the token expired,
+    then the write, sent once."""
+    return longest_call_seconds(settings.REMOTE) + longest_call_seconds(settings.REMOTE, attempts=1)
 
 
 @checks.register()

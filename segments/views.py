@@ -29,7 +29,7 @@ from segments.navigation import next_url
 from segments.permissions import VIEW
 from segments.remote import AuthError, RemoteError
 from segments.responses import messages_only, table_page
-from segments.selectors.deletes import extend_blocked_by_delete, open_delete, open_deletes
+from segments.selectors.deletes import extend_blocked_by, open_delete, open_deletes
 from segments.selectors.saved_views import default_view, table_columns
 from segments.services import sync, sync_lock
 from segments.services.outcomes import refresh_failed
@@ -127,9 +127,10 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 
 def _scheduled_delete(segment_id: int) -> dict:
+    deleting = open_delete(segment_id=segment_id)
     return {
-        "scheduled_delete": open_delete(segment_id=segment_id),
-        "extend_blocked": extend_blocked_by_delete(segment_id=segment_id),
+        "scheduled_delete": deleting,
+        "extend_blocked": extend_blocked_by(deleting),
         "undo_seconds": settings.DELETE_UNDO_SECONDS,
     }
 

@@ -255,11 +255,14 @@ def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationRepor
             report.cleared += Alert.objects.filter(pk__in=chunk).update(cleared_at=now)
         # A segment still ending soon, but at another date (a policy or an operator
         # extended it within the window): its alert says the new date, raising nothing.
-        for key, f in found.items():
-            pk = uncleared.get(key)
-            moved = pk is not None and stored[pk].get("end_date") != f.values.get("end_date")
-            if f.condition == Condition.ENDS_SOON and moved:
-                Alert.objects.filter(pk=pk).update(detail=f.detail[:500], values=f.values)
+        moved = [
+            Alert(pk=pk, detail=f.detail[:500], values=f.values)
+            for key, f in found.items()
+            if f.condition == Condition.ENDS_SOON
+            and (pk := uncleared.get(key)) is not None
+            and stored[pk].get("end_date") != f.values.get("end_date")
+        ]
+        Alert.objects.bulk_update(moved, ["detail", "values"], batch_size=1000)
         new = [_raise(f, now) for key, f in found.items() if key not in uncleared]
         alerts = Alert.objects.bulk_create(new, batch_size=1000)
         segments = _segments([a.segment_id for a in alerts if a.segment_id])
@@ -378,8 +381,8 @@ def webhook_endpoint_set_active(*, endpoint_id: int, active: bool) -> int:
 
 def webhook_endpoint_delete(*, endpoint_id: int) -> int:
     """Delete a team webhook with its delivery log; returns how many (0 or 1)."""
-    deleted, _ = WebhookEndpoint.objects.filter(pk=endpoint_id).delete()
-    return min(deleted, 1)
+    _, by_model = WebhookEndpoint.objects.filter(pk=endpoint_id).delete()
+    return by_model.get(WebhookEndpoint._meta.label, 0)
 
 
 def webhook_endpoint_create(*, user, name: str, url: str, secret: str, conditions: list[str]):

@@ -62,6 +62,13 @@ class TransportConfig:
         )
 
 
+def longest_call_seconds(remote: dict[str, Any], *, attempts: int | None = None) -> float:
+    """How long one call can take with these ``REMOTE`` settings: every attempt (a
+    read's ``MAX_ATTEMPTS``; a write's one) waiting the whole connect and read timeouts."""
+    per_attempt = remote["CONNECT_TIMEOUT"] + remote["READ_TIMEOUT"]
+    return (remote["MAX_ATTEMPTS"] if attempts is None else attempts) * per_attempt
+
+
 class BoundedRetry(Retry):
     """``Retry`` that gives up at once when ``Retry-After`` asks for more than
     ``retry_after_max`` seconds (urllib3 alone would shorten the wait and retry)."""

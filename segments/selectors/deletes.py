@@ -28,7 +28,11 @@ def open_deletes_among(*, segment_ids: list[int]) -> int:
 def extend_blocked_by_delete(*, segment_id: int) -> str | None:
     """Why the segment cannot be extended now, if a delete of it is open: one rule for
     the extend form and for every write path (a bulk run, a policy)."""
-    deleting = open_delete(segment_id=segment_id)
+    return extend_blocked_by(open_delete(segment_id=segment_id))
+
+
+def extend_blocked_by(deleting: ScheduledDelete | None) -> str | None:
+    """``extend_blocked_by_delete`` of a segment whose open delete was read already."""
     if deleting is None:
         return None
     if deleting.state == ScheduledDelete.State.PENDING:

@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from segments.models import SegmentWriteLock
+from segments.remote.transport import longest_call_seconds
 
 POLL_FIRST, POLL_MAX = 0.02, 0.25
 
@@ -42,9 +43,7 @@ def lease_seconds() -> float:
     each with every attempt waiting the whole connect and read timeouts."""
     if configured := getattr(settings, "SEGMENT_WRITE_LOCK_LEASE", None):
         return float(configured)
-    remote = settings.REMOTE
-    per_call = remote["MAX_ATTEMPTS"] * (remote["CONNECT_TIMEOUT"] + remote["READ_TIMEOUT"])
-    return 4 * per_call + 60
+    return 4 * longest_call_seconds(settings.REMOTE) + 60
 
 
 @contextmanager

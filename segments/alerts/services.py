@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -389,12 +389,19 @@ def webhook_endpoint_create(*, user, name: str, url: str, secret: str, condition
     """A new team webhook; raises ``ValidationError`` for a URL it must not post to,
     or one a webhook posts to already (each alert would arrive twice)."""
     webhook_url_validate(url)
-    if existing := WebhookEndpoint.objects.filter(url=url).first():
+    try:
+        with transaction.atomic():
+            return WebhookEndpoint.objects.create(
+                name=name, url=url, secret=secret, conditions=conditions, created_by=user
+            )
+    except IntegrityError:  # the one-per-URL constraint: an admin's, or a simultaneous one
+        existing = WebhookEndpoint.objects.filter(url=url).first()
+        if existing is None:  # made and deleted again meanwhile
+            raise ValidationError(
+                "Another webhook to this URL was being saved at the same moment: try again."
+            ) from None
         state = "posts" if existing.active else "(paused) posts"
         raise ValidationError(
             f"The webhook “{existing.name}” {state} to this URL already: delete it first to"
             " change what it sends."
-        )
-    return WebhookEndpoint.objects.create(
-        name=name, url=url, secret=secret, conditions=conditions, created_by=user
-    )
+        ) from None

@@ -154,6 +154,8 @@ class WebhookEndpoint(models.Model):
     class Meta:
         ordering = ["name", "id"]
         permissions = [("manage_webhooks", "Can manage team webhooks and see their deliveries")]
+        # Two webhooks to one URL would post every alert there twice.
+        constraints = [models.UniqueConstraint(fields=["url"], name="segments_webhook_one_per_url")]
 
     def __str__(self) -> str:
         return self.name

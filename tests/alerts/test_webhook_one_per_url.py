@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 
 from segments.models import Condition, WebhookDelivery, WebhookEndpoint
+from tests.migrations import migrate, migrate_to_latest
 
 URL = "https://hooks.example.com/ops"
 BEFORE = [("segments", "0017_saved_view_preferences_related_name")]
@@ -23,16 +23,9 @@ def test_the_database_refuses_a_second_webhook_to_one_url():
         WebhookEndpoint.objects.create(name="ops again", url=URL, secret="t" * 20)
 
 
-def _migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_merges_webhooks_made_twice_into_the_oldest():
-    executor = _migrate(BEFORE)
+    executor = migrate(BEFORE)
     apps = executor.loader.project_state(BEFORE).apps
     endpoints = apps.get_model("segments", "WebhookEndpoint")
     deliveries = apps.get_model("segments", "WebhookDelivery")
@@ -55,9 +48,9 @@ def test_the_migration_merges_webhooks_made_twice_into_the_oldest():
     for endpoint in (first, second, second):
         deliveries.objects.create(endpoint=endpoint, payload={}, alert_count=1)
     try:
-        _migrate(WITH_RULE)
+        migrate(WITH_RULE)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
     kept = WebhookEndpoint.objects.get(url=URL)
     assert (kept.pk, kept.name, kept.secret) == (first.pk, "ops", "s" * 20)

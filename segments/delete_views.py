@@ -10,16 +10,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, trigger_client_event
 
+from segments.action_views import actor_of
 from segments.models import BulkRun, ScheduledDelete
 from segments.navigation import next_url
 from segments.permissions import OPERATE
 from segments.responses import messages_only
-from segments.services.audit import Actor
 from segments.services.deletes import bulk_deletes_cancel, scheduled_delete_cancel
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
 
 
 def _answer(request: HttpRequest, back: str) -> HttpResponse:
@@ -33,7 +29,7 @@ def _answer(request: HttpRequest, back: str) -> HttpResponse:
 @permission_required(OPERATE, raise_exception=True)
 def scheduled_delete_undo(request: HttpRequest, scheduled_id: int) -> HttpResponse:
     scheduled = get_object_or_404(ScheduledDelete, pk=scheduled_id)
-    if scheduled_delete_cancel(actor=_actor(request), scheduled=scheduled):
+    if scheduled_delete_cancel(actor=actor_of(request), scheduled=scheduled):
         messages.success(request, f"Delete of “{scheduled.segment_name}” undone: nothing was sent.")
     else:
         messages.warning(
@@ -50,7 +46,7 @@ def scheduled_delete_undo(request: HttpRequest, scheduled_id: int) -> HttpRespon
 @permission_required(OPERATE, raise_exception=True)
 def bulk_deletes_undo(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(BulkRun, pk=run_id, action=BulkRun.Action.DELETE)
-    undone = bulk_deletes_cancel(actor=_actor(request), run=run)
+    undone = bulk_deletes_cancel(actor=actor_of(request), run=run)
     if undone:
         messages.success(request, f"{undone} delete{'s' if undone != 1 else ''} undone.")
     else:

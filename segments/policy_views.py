@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from segments.action_views import actor_of
 from segments.models import ExpiryPolicy
 from segments.permissions import OPERATE, VIEW
 from segments.policy_forms import PolicyForm
@@ -104,6 +105,8 @@ def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
             "segments/policy_delete.html",
             {"policy": policy, "extensions": policy_extension_count(policy=policy)},
         )
-    policy_services.policy_delete(policy=policy, user=request.user)
-    messages.success(request, f"Policy “{policy.name}” deleted.")
+    if policy_services.policy_delete(policy=policy, actor=actor_of(request)):
+        messages.success(request, f"Policy “{policy.name}” deleted.")
+    else:
+        messages.info(request, f"Policy “{policy.name}” was deleted already.")
     return redirect("policy-list")

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from segments import remote
 from segments.models import AuditEvent, ExpiryPolicy, PolicyRunItem, Segment
+from segments.services.audit import Actor
 from segments.services.policies import (
     policies_apply,
     policy_dry_run,
@@ -167,7 +168,7 @@ def test_a_policy_deleted_while_its_write_goes_out_leaves_the_run_whole(
 
     def send_then_delete(**kwargs):
         result = sent(**kwargs)
-        services.policy_delete(policy=doomed, user=owner)
+        services.policy_delete(policy=doomed, actor=Actor(user=owner))
         return result
 
     monkeypatch.setattr(services, "segment_extend", send_then_delete)

@@ -202,13 +202,29 @@ def test_a_policy_is_deleted_after_a_confirmation_and_its_extensions_stay_audite
     assert viewer.get(f"/policies/{policy.pk}/delete/").status_code == 403
     assert viewer.post(f"/policies/{policy.pk}/delete/").status_code == 403
     asked = client.get(f"/policies/{policy.pk}/delete/").content.decode()
-    assert f"The {extended} extension" in asked
+    assert f"the {extended} extensions it made stay in the activity log" in asked
     assert f'href="/policies/{policy.pk}/" autofocus>Cancel' in asked
     assert ExpiryPolicy.objects.filter(pk=policy.pk).exists()
     deleted = client.post(f"/policies/{policy.pk}/delete/", follow=True).content.decode()
     assert "Policy “Keep ahead” deleted." in deleted
     assert not ExpiryPolicy.objects.exists()
     assert AuditEvent.objects.filter(action="extend", outcome="done").count() == extended
+    # The deletion itself is audited: who, and what the policy was.
+    deletion = AuditEvent.objects.get(action="delete_policy")
+    assert (deletion.username, deletion.outcome) == ("ann", "done")
+    assert deletion.before["name"] == "Keep ahead"
+    assert f"it had made {extended} extensions" in deletion.message
+    assert "Delete expiry policy" in client.get("/activity/").content.decode()
     # Its name is free again; the deleted one is gone for good.
     assert client.post("/policies/new/", {**form_data(), "intent": "save"}).status_code == 302
     assert client.post(f"/policies/{policy.pk}/delete/").status_code == 404
+    # One that made nothing says so, instead of "the 0 extensions".
+    fresh = ExpiryPolicy.objects.get()
+    asked = client.get(f"/policies/{fresh.pk}/delete/").content.decode()
+    assert "extensions it made" not in asked
+    assert "Its edit history and its report go with it. No segment" in asked
+    client.post(f"/policies/{fresh.pk}/delete/")
+    assert (
+        "it had made no extension."
+        in AuditEvent.objects.filter(action="delete_policy").first().message
+    )

@@ -27,6 +27,7 @@ class AuditEvent(models.Model):
         NOTE_EDIT = "note_edit", "Edit note"
         NOTE_DELETE = "note_delete", "Delete note"
         ASSIGN = "assign", "Assign segment"
+        DELETE_POLICY = "delete_policy", "Delete expiry policy"
 
     class Outcome(models.TextChoices):
         DONE = "done", "Done"

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from segments import remote
@@ -31,8 +32,8 @@ from segments.models import (
 )
 from segments.models.policies import FAILURES_FLAGGED
 from segments.policy_rules import Change, plan
-from segments.selectors.policies import policy_scopes
-from segments.services.audit import Actor
+from segments.selectors.policies import policy_extension_count, policy_scopes
+from segments.services.audit import Actor, audit_record
 from segments.services.platform_writes import segment_extend
 
 logger = logging.getLogger(__name__)
@@ -95,14 +96,30 @@ def policy_set_paused(*, policy: ExpiryPolicy, user, paused: bool) -> ExpiryPoli
     return policy_save(policy=policy, user=user)
 
 
-def policy_delete(*, policy: ExpiryPolicy, user) -> None:
-    """Delete the policy with its edit history and its report lines; the extensions
-    it made stay in the activity (audit events), attributed to it by name."""
+def policy_delete(*, policy: ExpiryPolicy, actor: Actor) -> bool:
+    """Delete the policy with its edit history and its report lines, and audit who
+    deleted it and what it was. The extensions it made stay in the activity (audit
+    events), attributed to it by name. Returns whether it was there to delete."""
+    extensions = policy_extension_count(policy=policy)
+    settings = {
+        str(ExpiryPolicy._meta.get_field(name).verbose_name): _shown(policy, name)
+        for name in EDITED_FIELDS
+    }
     with transaction.atomic():
-        ExpiryPolicy.objects.filter(pk=policy.pk).delete()
+        deleted, _ = ExpiryPolicy.objects.filter(pk=policy.pk).delete()
+        if not deleted:
+            return False
+        made = f"{extensions} extension{pluralize(extensions)}" if extensions else "no extension"
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.DELETE_POLICY,
+            outcome=Outcome.DONE,
+            before=settings,
+            message=f"Expiry policy “{policy.name}” deleted; it had made {made}.",
+        )
         # Its "keeps failing" alerts are about nothing now: cleared at once.
         transaction.on_commit(lambda: alerts_evaluate(only={Condition.POLICY_FAILING}), robust=True)
-    logger.info("expiry policy %r (%s) deleted by %s", policy.name, policy.pk, user.get_username())
+    return True
 
 
 def policy_actor(policy: ExpiryPolicy) -> Actor:

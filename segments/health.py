@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
+from django.db.models.functions import Now
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -32,11 +33,11 @@ def _database() -> bool:
     return True
 
 
-def _queue(now) -> dict:
+def _queue() -> dict:
     """The task queue (a table of the same database for django-tasks-db)."""
     try:
         ready = DBTaskResult.objects.ready().count()
-        workers = WorkerBeat.objects.filter(seen_at__gte=now - WORKERS_SEEN_WITHIN).count()
+        workers = WorkerBeat.objects.filter(seen_at__gte=Now() - WORKERS_SEEN_WITHIN).count()
     except DatabaseError:
         return {"reachable": False}
     return {"reachable": True, "ready_tasks": ready, "workers_seen": workers}
@@ -63,7 +64,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {
         "status": "ok" if database else "down",
         "database": {"reachable": database},
-        "queue": _queue(now) if database else {"reachable": False},
+        "queue": _queue() if database else {"reachable": False},
         "sync": _last_sync(now) if database else {},
     }
     return JsonResponse(body, status=200 if database else 503)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from segments import tasks
@@ -20,6 +21,7 @@ from segments.services.leases import (
     lease_release,
 )
 from segments.services.sync_lock import SYNC_LEASE, sync_exclusive, sync_running
+from segments.services.write_lock import SegmentBusy, segment_write_lock
 
 TIMEOUT = timedelta(seconds=60)
 
@@ -46,6 +48,26 @@ def test_a_lease_whose_heartbeat_stopped_is_taken_over_after_the_timeout():
     assert lease_current(name="x", timeout=TIMEOUT) is None
     assert lease_acquire(name="x", holder="new", timeout=TIMEOUT)
     assert not lease_beat(name="x", holder="dead")  # the old holder learns it lost it
+
+
+@pytest.mark.django_db
+def test_leases_and_write_locks_go_by_the_database_s_clock_not_the_host_s(monkeypatch):
+    """With several hosts, their clocks differ. Nothing here can move this machine's
+    clock, so the host's (``timezone.now``) is moved instead; the database's is not."""
+    real_now = timezone.now
+    assert lease_acquire(name="x", holder="a", timeout=TIMEOUT)
+    with segment_write_lock(segment_id=7, wait=0):
+        # A host whose clock runs ahead takes neither the live lease nor the lock.
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + 10 * TIMEOUT)
+        assert not lease_acquire(name="x", holder="b", timeout=TIMEOUT)
+        assert lease_current(name="x", timeout=TIMEOUT).holder == "a"
+        with pytest.raises(SegmentBusy), segment_write_lock(segment_id=7, wait=0):
+            pass
+    # One whose clock runs behind takes a dead holder's lease after the timeout.
+    Lease.objects.filter(name="x").update(heartbeat_at=Now() - TIMEOUT * 1.1)
+    monkeypatch.setattr(timezone, "now", lambda: real_now() - 10 * TIMEOUT)
+    assert lease_current(name="x", timeout=TIMEOUT) is None
+    assert lease_acquire(name="x", holder="b", timeout=TIMEOUT)
 
 
 @pytest.mark.django_db

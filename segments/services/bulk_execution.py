@@ -19,12 +19,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from segments import remote
-from segments.models import BulkItem, BulkRun, Lease, Segment
+from segments.models import BulkItem, BulkRun, Segment
 from segments.remote import NotFound, RemoteError
 from segments.remote.records import parse_datetime
 from segments.services.audit import Actor, audit_record, snapshot
 from segments.services.deletes import segment_delete_confirmed
-from segments.services.leases import LeaseLost, lease_held
+from segments.services.leases import LeaseLost, lease_held, leases_alive
 from segments.services.mirror_store import segment_mark_deleted, segment_store
 from segments.services.outcomes import Outcome, utc_text
 from segments.services.platform_writes import segment_extend
@@ -203,13 +203,10 @@ def _settled_by_read_back(run, actor, client, item: BulkItem, *, audited: bool) 
 
 def bulk_runs_stalled() -> list[int]:
     """Started, unfinished runs whose lease heartbeat stopped: their worker died."""
-    stale = timezone.now() - bulk_run_lock_timeout()
     candidates = BulkRun.objects.filter(
         confirmed_at__isnull=False, started_at__isnull=False, finished_at__isnull=True
     ).values_list("pk", flat=True)
-    stalled = []
-    for run_id in candidates:
-        lease = Lease.objects.filter(name=bulk_run_lease(run_id)).first()
-        if lease is None or not lease.holder or (lease.heartbeat_at or stale) <= stale:
-            stalled.append(run_id)
-    return stalled
+    leases = {bulk_run_lease(run_id): run_id for run_id in candidates}
+    alive = leases_alive(names=list(leases), timeout=bulk_run_lock_timeout())
+    working = {leases[name] for name in alive.values_list("name", flat=True)}
+    return [run_id for run_id in leases.values() if run_id not in working]

@@ -1,6 +1,10 @@
 """Exclusive work across processes and hosts: a row per lease, taken with one
 conditional UPDATE, kept alive by a heartbeat thread, taken over when its
-holder's heartbeat stopped for longer than the timeout."""
+holder's heartbeat stopped for longer than the timeout.
+
+Every time here is the database's (``Now()``), not the host's: with several
+hosts, a clock running ahead would have taken live leases over, one running
+behind have waited too long for a dead holder's."""
 
 from __future__ import annotations
 
@@ -14,8 +18,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Now
 
 from segments.models import Lease
 
@@ -38,18 +42,17 @@ def lease_acquire(*, name: str, holder: str, timeout: timedelta) -> bool:
             Lease.objects.get_or_create(name=name)
     except IntegrityError:
         pass  # created by a concurrent caller meanwhile
-    now = timezone.now()
     taken = (
         Lease.objects.filter(name=name)
-        .filter(Q(holder="") | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - timeout))
-        .update(holder=holder, acquired_at=now, heartbeat_at=now)
+        .filter(Q(holder="") | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=Now() - timeout))
+        .update(holder=holder, acquired_at=Now(), heartbeat_at=Now())
     )
     return taken == 1
 
 
 def lease_beat(*, name: str, holder: str) -> bool:
     """Renew the heartbeat; False if the lease is no longer ours."""
-    return Lease.objects.filter(name=name, holder=holder).update(heartbeat_at=timezone.now()) == 1
+    return Lease.objects.filter(name=name, holder=holder).update(heartbeat_at=Now()) == 1
 
 
 def lease_release(*, name: str, holder: str) -> None:
@@ -58,10 +61,12 @@ def lease_release(*, name: str, holder: str) -> None:
 
 def lease_current(*, name: str, timeout: timedelta) -> Lease | None:
     """The lease if someone holds it with a live heartbeat, else None."""
-    lease = Lease.objects.filter(name=name).exclude(holder="").first()
-    if lease is None or lease.heartbeat_at is None:
-        return None
-    return lease if timezone.now() - lease.heartbeat_at < timeout else None
+    return leases_alive(names=[name], timeout=timeout).first()
+
+
+def leases_alive(*, names: list[str], timeout: timedelta) -> QuerySet[Lease]:
+    """Those of the named leases held with a heartbeat younger than ``timeout``."""
+    return Lease.objects.filter(name__in=names, heartbeat_at__gt=Now() - timeout).exclude(holder="")
 
 
 class _Heartbeat(threading.Thread):

@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from segments.models import SegmentWriteLock
 from segments.remote.transport import longest_call_seconds
@@ -77,11 +77,10 @@ def segment_write_lock(
 
 def _claim(segment_id: int, holder: str, run_lease: str) -> bool:
     """One conditional UPDATE: atomic on SQLite and PostgreSQL alike."""
-    now = timezone.now()
-    free = Q(holder="") | Q(expires_at__lt=now)
+    free = Q(holder="") | Q(expires_at__lt=Now())  # the database's clock, as leases'
     if run_lease:
         free |= Q(run_lease=run_lease)
     claimed = SegmentWriteLock.objects.filter(free, segment_id=segment_id).update(
-        holder=holder, expires_at=now + timedelta(seconds=lease_seconds()), run_lease=run_lease
+        holder=holder, expires_at=Now() + timedelta(seconds=lease_seconds()), run_lease=run_lease
     )
     return claimed == 1

@@ -22,7 +22,7 @@ from django.tasks import task, task_backends
 from django.utils import timezone
 
 from segments.alerts.mail import alert_mail_send
-from segments.alerts.messages import AlertLine
+from segments.alerts.messages import AlertLine, alert_detail
 from segments.alerts.webhooks import webhook_body, webhook_post
 from segments.models import AlertProfile, Condition, Notification, WebhookDelivery
 
@@ -36,7 +36,7 @@ def alert_line(notification: Notification) -> AlertLine:
         segment_id=alert.segment_id,
         segment_name=segment.name if segment else "Platform sync",
         condition=alert.get_condition_display(),
-        detail=alert.detail,
+        detail=alert_detail(alert),
         urgent=notification.urgent,
     )
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from segments.alerts.conditions import Found, conditions_found
 from segments.alerts.delivery import alert_mails_send, webhook_deliver
-from segments.alerts.messages import AlertLine
+from segments.alerts.messages import AlertLine, alert_detail
 from segments.alerts.webhooks import webhook_payload, webhook_url_validate
 from segments.models import (
     Alert,
@@ -193,7 +193,7 @@ def _line(alert: Alert, segments: dict[int, tuple]) -> AlertLine:
         alert.segment_id,
         name,
         alert.get_condition_display(),
-        alert.detail,
+        alert_detail(alert),
         urgent=alert.condition == Condition.SYNC_FAILING,
     )
 

@@ -4,6 +4,7 @@ None of them reads the database."""
 from django import template
 
 from segments import presentation
+from segments.alerts.messages import alert_detail_html
 
 register = template.Library()
 
@@ -14,6 +15,7 @@ register.filter("country", presentation.country_name)
 register.filter("days_left", presentation.days_left_badge)
 register.filter("pipeline_bar", presentation.pipeline_bar)
 register.filter("pipeline_rows", presentation.pipeline_rows)
+register.filter("alert_detail", alert_detail_html)
 
 
 @register.filter

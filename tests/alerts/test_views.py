@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 from django.urls import reverse
+from django.utils import timezone
 
 from segments.models import (
     Alert,
@@ -40,7 +43,28 @@ def test_the_header_counts_unread_and_the_inbox_links_to_segments(client, operat
     inbox = client.get(reverse("alert-inbox")).content.decode()
     first = alerted.first().alert
     assert reverse("segment-detail", args=[first.segment_id]) in inbox
-    assert first.detail in inbox
+    assert f'<time datetime="{first.values["end_date"]}' in inbox
+
+
+def test_an_ends_soon_alert_says_its_end_in_the_operator_s_zone_and_the_days_left_now(
+    client, operator, alerted
+):
+    """Stored, an alert's detail is UTC text and as old as the alert: a page words it
+    when shown, from the end date the alert holds."""
+    alert = alerted.first().alert
+    end = timezone.now().replace(microsecond=0) + timedelta(days=3, hours=2)
+    alert.values = {**alert.values, "end_date": end.isoformat()}
+    alert.detail = "ends 2000-01-01 00:00 UTC (9 days left)"
+    alert.save()
+    client.force_login(operator)
+    client.cookies["tz"] = "America%2FNew_York"
+    inbox = client.get(reverse("alert-inbox")).content.decode()
+    local = end.astimezone(ZoneInfo("America/New_York")).strftime("%d %b %Y %H:%M")
+    assert f'title="{end.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC">{local}</time> (3 days left)' in (
+        inbox
+    )
+    assert "9 days left" not in inbox
+    assert "2000-01-01" not in inbox
 
 
 def test_mark_read_and_all_read(client, operator, alerted):

@@ -39,7 +39,17 @@
     if (d && d.open) { d.close(); }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { syncDependentFields(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    syncDependentFields(document);
+    // A page loaded with an outcome (an action's redirect: "Delete undone", "Policy
+    // deleted") starts focus there, where the control the user pressed had been:
+    // read out, and Tab goes on from it. A page marking [autofocus] keeps its own.
+    var outcome = document.querySelector("#messages .banner");
+    if (outcome && !document.querySelector("[autofocus]")) {
+      outcome.setAttribute("tabindex", "-1");
+      outcome.focus();
+    }
+  });
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target.form) { syncDependentFields(target.form); }

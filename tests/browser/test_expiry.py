@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from segments.models import ExpiryPolicy, SavedView, ScheduledDelete, Segment
@@ -167,6 +168,26 @@ def test_a_viewer_saves_a_personal_view_and_has_no_share_box(page: Page, mirror)
     view = SavedView.objects.get(name="Vera's view")
     assert not view.shared
     assert view.owner.username == "viewer"
+
+
+def test_undo_on_a_segment_s_page_leaves_focus_on_what_happened(
+    operator_page: Page, sandbox, undo_window
+):
+    """The page reloads after Undo; focus had been on the body, Undo being gone."""
+    page = operator_page
+    segment = Segment.objects.visible().filter(end_date__gt=timezone.now()).first()
+    page.goto(f"/segments/{segment.pk}/")
+    page.get_by_role("link", name="Delete…").click()
+    box = page.locator("#dialog")
+    box.get_by_label("Type the segment's name to confirm").fill(segment.name)
+    box.get_by_role("button", name="Delete segment").click()
+    expect(page.locator("#deleting")).to_contain_text("Deleting in")
+    page.locator("#deleting").get_by_role("button", name="Undo").press("Enter")
+    outcome = page.locator("#messages .banner-success")
+    expect(outcome).to_contain_text("undone: nothing was sent")
+    expect(outcome).to_be_focused()
+    page.keyboard.press("Tab")  # and the keyboard goes on from there, into the page
+    assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
 
 
 def test_undo_a_delete_before_its_deadline(operator_page: Page, sandbox, undo_window):

@@ -15,6 +15,7 @@ from segments.models import BulkRun, ScheduledDelete
 from segments.navigation import next_url
 from segments.permissions import OPERATE
 from segments.responses import messages_only
+from segments.selectors.deletes import bulk_deletes_summary
 from segments.services.deletes import bulk_deletes_cancel, scheduled_delete_cancel
 
 
@@ -31,6 +32,13 @@ def scheduled_delete_undo(request: HttpRequest, scheduled_id: int) -> HttpRespon
     scheduled = get_object_or_404(ScheduledDelete, pk=scheduled_id)
     if scheduled_delete_cancel(actor=actor_of(request), scheduled=scheduled):
         messages.success(request, f"Delete of “{scheduled.segment_name}” undone: nothing was sent.")
+    elif scheduled.state == ScheduledDelete.State.CANCELLED:
+        by = scheduled.cancelled_by.get_username() if scheduled.cancelled_by else "someone"
+        messages.info(
+            request,
+            f"The delete of “{scheduled.segment_name}” was undone already, by {by}: "
+            "nothing was sent.",
+        )
     else:
         messages.warning(
             request,
@@ -50,5 +58,5 @@ def bulk_deletes_undo(request: HttpRequest, run_id: int) -> HttpResponse:
     if undone:
         messages.success(request, f"{undone} delete{'s' if undone != 1 else ''} undone.")
     else:
-        messages.warning(request, "Nothing left to undo: every delete was already sent.")
+        messages.warning(request, f"Nothing left to undo: {bulk_deletes_summary(run=run)}.")
     return _answer(request, next_url(request, reverse("bulk-run", args=[run.pk])))

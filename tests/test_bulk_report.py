@@ -9,7 +9,7 @@ import re
 import pytest
 
 from segments.models import AuditEvent, BulkRun, Segment
-from segments.selectors.bulk import REPORT_ORDER, bulk_run_list_url
+from segments.selectors.bulk import REPORT_GROUPS, bulk_run_list_url
 from segments.services import bulk
 from segments.services.audit import Actor
 
@@ -30,7 +30,7 @@ def _finish(op_client, run: BulkRun) -> str:
 
 
 def test_the_report_lists_failures_before_successes(op_client, synced):
-    assert set(REPORT_ORDER) == set(AuditEvent.Outcome.values)
+    assert set(AuditEvent.Outcome.values) <= {key for key, _, _ in REPORT_GROUPS}
     run = _prepare(op_client, "ends=within&within_days=30")
     assert run.total > 3
     # One write fails (the report used to list the done ones first).

@@ -78,9 +78,14 @@ def test_delete_waits_shows_a_countdown_and_is_undone_by_another_operator(synced
     scheduled_deletes_run_due(now=scheduled.deadline + timedelta(seconds=1))
     assert synced.requests.count("delete_segment") == 0
     assert "Deleting in" not in ann.get(f"/segments/{live.segment_id}/").text
-    # Undo twice: too late, said plainly.
+    # Undo twice (a stale tab): it says what is true.
     again = bob.post(f"/deletes/{scheduled.pk}/undo/", follow=True).text
-    assert "Too late to undo" in again
+    assert f"The delete of “{live.name}” was undone already, by bob: nothing was sent." in again
+    assert "Too late" not in again
+    # Once sent, it is too late, said plainly.
+    ScheduledDelete.objects.filter(pk=scheduled.pk).update(state=ScheduledDelete.State.DONE)
+    late = bob.post(f"/deletes/{scheduled.pk}/undo/", follow=True).text
+    assert f"Too late to undo: the delete of “{live.name}” is deleted." in late
 
 
 def test_bulk_delete_with_undo_all(synced):
@@ -99,8 +104,18 @@ def test_bulk_delete_with_undo_all(synced):
     ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "3"}, headers=HTMX)
     page = ann.get(f"/bulk/{run.pk}/").text
     assert "3 deletes waiting" in page
+    # The report says they wait, not that they are done.
+    assert "Finished: 3 waiting to be deleted" in page
+    assert "Waiting to be deleted (3)" in page
+    assert "Done (" not in page
     undone = ann.post(f"/bulk/{run.pk}/undo/", follow=True).text
     assert "3 deletes undone" in undone
+    page = ann.get(f"/bulk/{run.pk}/").text
+    assert "Finished: 3 undone" in page
+    assert "Undone: nothing was sent (3)" in page
+    # Undo all again (a stale tab): nothing was sent, and it says so.
+    again = ann.post(f"/bulk/{run.pk}/undo/", follow=True).text
+    assert "Nothing left to undo: 3 undone." in again
     assert scheduled_deletes_run_due(now=timezone.now() + timedelta(hours=1)) == 0
     assert synced.requests.count("delete_segment") == 0
     assert not Segment.objects.filter(pk__in=ids, is_deleted=True).exists()

@@ -9,16 +9,31 @@ from django.urls import reverse
 from segments.models import AuditEvent, BulkRun, Segment
 
 Outcome = AuditEvent.Outcome
+Action = AuditEvent.Action
 RETRYABLE = (Outcome.FAILED, Outcome.CONFLICT)
-# The report's order: what needs the operator first, what went as asked last.
-REPORT_ORDER = (
-    Outcome.FAILED,
-    Outcome.UNKNOWN,
-    Outcome.CONFLICT,
-    Outcome.REFUSED,
-    Outcome.NOT_FOUND,
-    Outcome.DONE,
+# A delete with undo ends its part in the run "done" when scheduled; what became of it
+# is its latest event: still waiting, sent (a delete), or undone.
+WAITING, UNDONE = "waiting", "undone"
+# The report's groups in order (what needs the operator first, what went as asked
+# last): (key, heading, what the summary calls them).
+REPORT_GROUPS = (
+    (Outcome.FAILED, "Failed", "failed"),
+    (Outcome.UNKNOWN, "Not confirmed", "not confirmed"),
+    (Outcome.CONFLICT, "Changed meanwhile", "changed meanwhile"),
+    (Outcome.REFUSED, "Refused", "refused"),
+    (Outcome.NOT_FOUND, "Already gone", "already gone"),
+    (WAITING, "Waiting to be deleted", "waiting to be deleted"),
+    (UNDONE, "Undone: nothing was sent", "undone"),
+    (Outcome.DONE, "Done", "done"),
 )
+
+
+def _group(event: AuditEvent) -> str:
+    if event.outcome == Outcome.DONE and event.action == Action.SCHEDULE_DELETE:
+        return WAITING
+    if event.outcome == Outcome.DONE and event.action == Action.UNDO_DELETE:
+        return UNDONE
+    return event.outcome
 
 
 def bulk_run_get(*, run_id: int, started: bool | None = None) -> BulkRun:
@@ -44,12 +59,21 @@ def bulk_run_report(*, run: BulkRun) -> dict:
             "segment_id", "name"
         )
     )
-    groups: dict[str, list] = {outcome: [] for outcome in REPORT_ORDER}
+    items: dict[str, list] = {key: [] for key, _, _ in REPORT_GROUPS}
     for event in events:
-        groups[event.outcome].append({"event": event, "name": names.get(event.segment_id, "")})
-    retryable = sum(len(groups[o]) for o in RETRYABLE)
+        items[_group(event)].append({"event": event, "name": names.get(event.segment_id, "")})
+    groups = [
+        {"key": key, "heading": heading, "items": items[key]}
+        for key, heading, _ in REPORT_GROUPS
+        if items[key]
+    ]
+    summary = [f"{len(items[key])} {phrase}" for key, _, phrase in REPORT_GROUPS if items[key]]
+    retryable = sum(len(items[o]) for o in RETRYABLE)
     return {
         "groups": groups,
+        # "Finished: 3 done, 1 failed", done first as the operator asked for it.
+        "summary": ", ".join(sorted(summary, key=lambda part: not part.endswith(" done")))
+        or "nothing done",
         "retryable": retryable,
         "events": len(events),
         # The page of a running run polls this every second; only a finished one is retried.

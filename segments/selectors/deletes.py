@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
+
 from segments.models import ScheduledDelete
 
 
@@ -45,3 +47,17 @@ def bulk_run_deletes_waiting(*, run) -> dict:
     waiting = ScheduledDelete.objects.filter(bulk_run=run, state=ScheduledDelete.State.PENDING)
     first = waiting.order_by("deadline").first()
     return {"count": waiting.count(), "first": first}
+
+
+def bulk_deletes_summary(*, run) -> str:
+    """What became of a bulk run's scheduled deletes, by state: "2 undone, 1 deleted"."""
+    State = ScheduledDelete.State
+    counts = dict(
+        ScheduledDelete.objects.filter(bulk_run=run)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    parts = [f"{counts[s]} {State(s).label.lower()}" for s in State if counts.get(s)]
+    return ", ".join(parts) or "it scheduled no delete"

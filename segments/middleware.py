@@ -2,7 +2,11 @@ import contextlib
 import zoneinfo
 from urllib.parse import unquote
 
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 
 class OperatorTimeZoneMiddleware:
@@ -18,3 +22,19 @@ class OperatorTimeZoneMiddleware:
             with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 timezone.activate(zoneinfo.ZoneInfo(name))
         return self.get_response(request)
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, but an HTMX request whose session has ended (logged out in another
+    tab, or expired) sends the whole page to the login, which brings the user back
+    to that page. Redirected as usual, htmx would swap the login page into the part
+    it updates (a dialog, the review panel)."""
+
+    def handle_no_permission(self, request, view_func):
+        htmx = getattr(request, "htmx", None)
+        if not htmx:
+            return super().handle_no_permission(request, view_func)
+        page = htmx.current_url_abs_path or "/"
+        login_url = resolve_url(self.get_login_url(view_func))
+        login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))
+        return HttpResponseClientRedirect(login.url)

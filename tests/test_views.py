@@ -25,6 +25,23 @@ def test_login_is_required(client, url):
     assert response.url.startswith(reverse("login"))
 
 
+def test_an_htmx_request_after_the_session_ended_sends_the_whole_page_to_the_login(client):
+    """Not the login page swapped into a dialog or a panel: the page goes to the login,
+    which brings the user back to it, not to the partial's URL."""
+    page = "http://testserver/segments/123/?tab=notes"
+    answer = client.post(
+        "/segments/123/extend/",
+        {"preset": "7"},
+        headers={"HX-Request": "true", "HX-Current-URL": page},
+    )
+    assert answer.status_code == 200
+    assert answer["HX-Redirect"] == "/login/?next=/segments/123/%3Ftab%3Dnotes"
+    assert not answer.content
+    plain = client.get("/segments/123/extend/")  # without HTMX: Django's redirect
+    assert plain.status_code == 302
+    assert plain.url == "/login/?next=/segments/123/extend/"
+
+
 @pytest.mark.parametrize("url", PAGES)
 def test_a_user_without_a_role_is_refused(client, url):
     client.force_login(make_user("nobody", None))

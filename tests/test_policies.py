@@ -127,7 +127,7 @@ def test_paused_policies_and_exclusions_change_nothing(synced, owner):
     edits = list(policy.edits.order_by("id"))
     assert [e.username for e in edits] == ["ann", "ann", "bob"]
     assert edits[1].changes == {"exclusions": ["", str(planned[0].segment_id)]}
-    assert edits[2].changes == {"paused": ["False", "True"]}
+    assert edits[2].changes == {"paused": ["no", "yes"]}
 
 
 def test_a_policy_paused_while_its_run_goes_on_changes_nothing_more(synced, owner, monkeypatch):

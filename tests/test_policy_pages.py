@@ -153,8 +153,30 @@ def test_viewers_read_operators_edit_and_pause_with_history(synced):
     assert policy.owner == ann
     page = viewer.get(f"/policies/{policy.pk}/").content.decode()
     assert "Paused" in page
-    assert "“30” → “45”" in page
+    assert "days per extension “30” → “45”" in page  # not "extend by M days at a time"
+    assert "paused “no” → “yes”" in page
     assert [e.username for e in policy.edits.order_by("id")] == ["ann", "bob", "bob"]
+
+
+def test_a_change_to_a_policy_s_view_is_in_the_policy_s_history(synced):
+    """Whoever edits a shared view changes what the policies scoped on it extend."""
+    from segments.models import SavedView
+    from segments.services.saved_views import saved_view_update
+
+    ann = make_user("ann", "Operator")
+    view = SavedView.objects.create(owner=ann, name="Paused", shared=True, query="status=Paused")
+    admin = logged_in(make_user("ada", "Admin"))
+    admin.post(
+        "/policies/new/",
+        {**form_data(scope="view", scope_view=str(view.pk), scope_value=""), "intent": "save"},
+    )
+    policy = ExpiryPolicy.objects.get()
+    saved_view_update(view=view, user=ann, name="Paused", shared=True, params={"sort": "name"})
+    saved_view_update(view=view, user=ann, name="Paused only", shared=True)
+    page = admin.get(f"/policies/{policy.pk}/").content.decode()
+    assert "Scope view’s table “status=Paused” → “sort=name”" in page
+    assert "Scope view’s name “Paused” → “Paused only”" in page
+    assert [e.username for e in policy.edits.order_by("id")] == ["ada", "ann", "ann"]
 
 
 def test_a_fields_help_text_is_shown_and_describes_its_input(synced):

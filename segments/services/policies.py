@@ -40,18 +40,20 @@ logger = logging.getLogger(__name__)
 Outcome = AuditEvent.Outcome
 FAILURES = (Outcome.FAILED, Outcome.REFUSED)
 
-EDITED_FIELDS = (
-    "name",
-    "scope",
-    "scope_view",
-    "scope_value",
-    "min_days_ahead",
-    "step_days",
-    "ceiling_date",
-    "ceiling_days",
-    "excluded",
-    "paused",
-)
+# The fields an edit history records, by the label it gives them (the form's labels
+# speak of N, M and K days, which a history line does not explain).
+EDITED_FIELDS = {
+    "name": "name",
+    "scope": "scope",
+    "scope_view": "shared view",
+    "scope_value": "scope value",
+    "min_days_ahead": "days kept ahead",
+    "step_days": "days per extension",
+    "ceiling_date": "never beyond (date)",
+    "ceiling_days": "never beyond (days from now)",
+    "excluded": "exclusions",
+    "paused": "paused",
+}
 
 
 def policy_dry_run(*, policies: list[ExpiryPolicy], now: datetime | None = None) -> list[Change]:
@@ -61,7 +63,11 @@ def policy_dry_run(*, policies: list[ExpiryPolicy], now: datetime | None = None)
 
 
 def _shown(policy: ExpiryPolicy, name: str) -> str:
+    if name == "scope":
+        return policy.get_scope_display()
     value = getattr(policy, name)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list):
@@ -73,11 +79,10 @@ def policy_save(*, policy: ExpiryPolicy, user) -> ExpiryPolicy:
     """Create or update ``policy``; every change is recorded with who made it."""
     before = ExpiryPolicy.objects.filter(pk=policy.pk).first() if policy.pk else None
     changes = {}
-    for name in EDITED_FIELDS:
+    for name, label in EDITED_FIELDS.items():
         old = _shown(before, name) if before else ""
         new = _shown(policy, name)
         if before is None or old != new:
-            label = str(ExpiryPolicy._meta.get_field(name).verbose_name)
             changes[label] = [old if before else None, new]
     with transaction.atomic():
         if before is None:
@@ -101,10 +106,7 @@ def policy_delete(*, policy: ExpiryPolicy, actor: Actor) -> bool:
     deleted it and what it was. The extensions it made stay in the activity (audit
     events), attributed to it by name. Returns whether it was there to delete."""
     extensions = policy_extension_count(policy=policy)
-    settings = {
-        str(ExpiryPolicy._meta.get_field(name).verbose_name): _shown(policy, name)
-        for name in EDITED_FIELDS
-    }
+    settings = {label: _shown(policy, name) for name, label in EDITED_FIELDS.items()}
     with transaction.atomic():
         deleted, _ = ExpiryPolicy.objects.filter(pk=policy.pk).delete()
         if not deleted:

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from segments.models import SavedView, ViewPreference
+from segments.models import ExpiryPolicyEdit, SavedView, ViewPreference
 from segments.permissions import OPERATE
 from segments.selectors.saved_views import canonical_table_query
 
@@ -26,8 +26,9 @@ class ViewInUse(Exception):
 
     def __init__(self, users: list[str]):
         self.users = users
+        them = "them" if len(users) > 1 else "it"
         super().__init__(
-            "This view is the scope of: " + ", ".join(users) + ". Change or delete them first."
+            f"This view is the scope of: {', '.join(users)}. Change or delete {them} first."
         )
 
 
@@ -68,17 +69,35 @@ def saved_view_update(*, view: SavedView, user, name: str, shared: bool, params=
     if view.shared and not shared and (users := _users_of(view)):
         raise ViewInUse(users)
     unshared = view.shared and not shared
+    before = {"name": view.name, "table": view.query}
     view.name, view.shared = name, shared
     if params is not None:
         view.query = canonical_table_query(params)
     view.updated_at = timezone.now()
     with transaction.atomic():
         view.save()
+        _policies_note_scope_change(view=view, user=user, before=before)
         if unshared:  # no longer theirs to open with (sharing it again does not make it so)
             ViewPreference.objects.filter(default_view=view).exclude(user=user).update(
                 default_view=None
             )
     return view
+
+
+def _policies_note_scope_change(*, view: SavedView, user, before: dict) -> None:
+    """A view that is policies' scope changes what they extend: each policy's edit
+    history records it, as if the policy itself had been edited."""
+    changes = {}
+    if before["table"] != view.query:
+        changes["Scope view’s table"] = [before["table"], view.query]
+    if before["name"] != view.name:
+        changes["Scope view’s name"] = [before["name"], view.name]
+    if not changes:
+        return
+    ExpiryPolicyEdit.objects.bulk_create(
+        ExpiryPolicyEdit(policy=policy, user=user, username=user.get_username(), changes=changes)
+        for policy in view.policies.all()
+    )
 
 
 def saved_view_delete(*, view: SavedView, user) -> None:

@@ -40,7 +40,7 @@ def actor_of(request: HttpRequest) -> Actor:
     return Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
 
 
-def _submission_accepted(request, form) -> bool:
+def submission_accepted(request, form) -> bool:
     """Claim the form's one-time token; False (with a form error) if it was used."""
     try:
         submission_claim(token=form.cleaned_data["form_token"], user=request.user)
@@ -76,7 +76,7 @@ def _segment_action(
     again with what was typed, a new token and (after a conflict) the fresh values."""
     form = form_class(request.POST or None, segment=segment)
     result = None
-    if request.method == "POST" and form.is_valid() and _submission_accepted(request, form):
+    if request.method == "POST" and form.is_valid() and submission_accepted(request, form):
         result = apply(form.cleaned_data)
         if result.outcome in finished:
             return action_finished(request, result, back=back)
@@ -193,7 +193,7 @@ def bulk_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
         )
         return go_to(request, target)
     form = BulkConfirmForm(request.POST, run=run)
-    if not (form.is_valid() and _submission_accepted(request, form)):
+    if not (form.is_valid() and submission_accepted(request, form)):
         return form_page(request, "segments/bulk_confirm.html", _bulk_context(run, form))
     claimed = bulk.bulk_run_confirm(
         run=run,
@@ -250,7 +250,7 @@ def bulk_retry(request: HttpRequest, run_id: int) -> HttpResponse:
 def audience_create(request: HttpRequest) -> HttpResponse:
     form = CreateAudienceForm(request.POST or None)
     result = None
-    if request.method == "POST" and form.is_valid() and _submission_accepted(request, form):
+    if request.method == "POST" and form.is_valid() and submission_accepted(request, form):
         result = audience_writes.audience_create(
             actor=actor_of(request),
             name=form.cleaned_data["name"],
@@ -271,7 +271,7 @@ def audience_activate(request: HttpRequest, audience_id: int) -> HttpResponse:
     accounts = selectors.account_choices()
     form = ActivateForm(request.POST or None, accounts=accounts)
     result = None
-    if request.method == "POST" and form.is_valid() and _submission_accepted(request, form):
+    if request.method == "POST" and form.is_valid() and submission_accepted(request, form):
         data = form.cleaned_data
         result = audience_writes.audience_activate(
             actor=actor_of(request),

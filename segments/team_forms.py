@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from segments.forms import SubmissionForm
 from segments.models import Review
 
 NOTE_MAX = 4000
@@ -82,13 +83,18 @@ class NoteForm(forms.Form):
     )
 
     def error(self) -> str:
-        """What is wrong with the text, in one sentence for the team panel."""
-        return self.errors["text"][0]
+        """What is wrong, in one sentence for the team panel."""
+        return next(iter(self.errors.values()))[0]
+
+
+class NewNoteForm(SubmissionForm, NoteForm):
+    """A new note, with a one-time token: sent twice (a double click, a reload after
+    the post), it is added once. An edit sets the same text again: it needs none."""
 
 
 def team_forms(review: Review | None) -> dict[str, forms.Form]:
     """The review and note forms of a segment's team panel."""
     return {
         "review_form": ReviewForm(initial={"state": review.state if review else None}),
-        "note_form": NoteForm(),
+        "note_form": NewNoteForm(),
     }

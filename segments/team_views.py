@@ -15,12 +15,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from segments import selectors
-from segments.action_views import actor_of
+from segments.action_views import actor_of, submission_accepted
 from segments.models import Note, Review, Segment
 from segments.permissions import OPERATE
 from segments.services import assignment, notes, review
 from segments.team_forms import (
     AssignForm,
+    NewNoteForm,
     NoteForm,
     QueueAssignForm,
     QueueReviewForm,
@@ -66,8 +67,8 @@ def segment_assign(request: HttpRequest, segment_id: int) -> HttpResponse:
 @permission_required(OPERATE, raise_exception=True)
 def segment_note(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(segment_id=segment_id)
-    form = NoteForm(request.POST)
-    if form.is_valid():
+    form = NewNoteForm(request.POST)
+    if form.is_valid() and submission_accepted(request, form):
         notes.note_add(
             actor=actor_of(request), segment_id=segment_id, text=form.cleaned_data["text"]
         )

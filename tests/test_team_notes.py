@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from segments.models import AuditEvent, Note, Segment
+from tests.actions.support import note_form_token
 from tests.conftest import make_user
 from tests.test_team_queue import HTMX
 
@@ -22,6 +23,29 @@ def note(operator, segment_id) -> Note:
 def urls(note: Note) -> tuple[str, str]:
     base = f"/segments/{note.segment_id}/notes/{note.pk}"
     return f"{base}/edit/", f"{base}/delete/"
+
+
+def test_a_note_sent_twice_is_added_once(client, operator, segment_id):
+    """A double click, or a reload after the post: the README's "processed once"."""
+    client.force_login(operator)
+    sent = {
+        "text": "Keep until the campaign ends",
+        "form_token": note_form_token(client, segment_id),
+    }
+    url = f"/segments/{segment_id}/notes/"
+    first = client.post(url, sent, headers=HTMX)
+    assert "Note added." in first.text
+    # The panel comes back with a new token: the next note is a new submission.
+    assert sent["form_token"] not in first.text
+    assert 'name="form_token"' in first.text.split('class="note-form"', 1)[1]
+    second = client.post(url, sent, headers=HTMX)
+    assert "This form was already submitted: it was not processed twice." in second.text
+    assert Note.objects.filter(segment_id=segment_id).count() == 1
+    assert AuditEvent.objects.filter(action="note").count() == 1
+    forged = client.post(url, {"text": "Forged", "form_token": "not-signed"}, headers=HTMX)
+    assert "This form is out of date: reload the page." in forged.text
+    client.post(url, {"text": "No token"}, headers=HTMX)
+    assert Note.objects.filter(segment_id=segment_id).count() == 1
 
 
 def test_the_author_edits_a_note_in_place_and_it_shows_edited(client, operator, note):

@@ -30,3 +30,10 @@ def open_form(client, url) -> dict:
 
 def confirm_token(html: str) -> str:
     return form_fields(html)["form_token"]
+
+
+def note_form_token(client, segment_id: int) -> str:
+    """The one-time token of the segment page's "Add note" form."""
+    page = client.get(f"/segments/{segment_id}/").text
+    form = page.split('class="note-form"', 1)[1].split("</form>", 1)[0]
+    return form_fields(form)["form_token"]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from segments.models import AuditEvent
-from tests.actions.support import HTMX, open_form
+from tests.actions.support import HTMX, note_form_token, open_form
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,10 @@ def test_audit_never_holds_a_secret(op_client, live_segment, synced, settings):
 def test_activity_page_filters(op_client, live_segment, synced):
     url = f"/segments/{live_segment.segment_id}/extend/"
     op_client.post(url, {**open_form(op_client, url), "preset": "7"}, headers=HTMX)
-    op_client.post(f"/segments/{live_segment.segment_id}/notes/", {"text": "hello"})
+    token = note_form_token(op_client, live_segment.segment_id)
+    op_client.post(
+        f"/segments/{live_segment.segment_id}/notes/", {"text": "hello", "form_token": token}
+    )
     page = op_client.get("/activity/?action=extend&user=otto").text
     table = page.split('id="activity-table"')[1]
     assert "Extend end date" in table
@@ -43,7 +46,11 @@ def test_activity_page_filters(op_client, live_segment, synced):
 def test_review_and_note_seen_by_another_user(client, live_segment, operator, viewer):
     client.force_login(operator)
     client.post(f"/segments/{live_segment.segment_id}/review/", {"state": "acknowledged"})
-    client.post(f"/segments/{live_segment.segment_id}/notes/", {"text": "Client asked to keep it"})
+    token = note_form_token(client, live_segment.segment_id)
+    client.post(
+        f"/segments/{live_segment.segment_id}/notes/",
+        {"text": "Client asked to keep it", "form_token": token},
+    )
     client.force_login(viewer)
     detail = client.get(f"/segments/{live_segment.segment_id}/").text
     assert "Acknowledged — set by otto" in detail

@@ -1,5 +1,6 @@
 """A status scope saved in another case than the platform's ("active") is rewritten
-as the platform spells it by migration 0020; one that no segment has stays."""
+as its visible segments spell it most often, by migration 0019, and the policy's
+history says so; one that no segment has stays."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from segments.models import ExpiryPolicy
 from tests.migrations import migrate, migrate_to_latest
 from tests.mirror_rows import local_segment_create
 
-BEFORE = [("segments", "0019_webhook_one_per_url")]
+BEFORE = [("segments", "0018_webhook_one_per_url")]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_status_scopes_are_spelled_as_the_platform_spells_them():
     local_segment_create(segment_id=1, status="Active")
-    local_segment_create(segment_id=2, status="Paused")
-    scopes = {"lower": "active", "upper": " PAUSED", "unknown": "archived", "other": "Active"}
+    local_segment_create(segment_id=2, status="Active")
+    local_segment_create(segment_id=3, status="ACTIVE")  # rarer than "Active"
+    local_segment_create(segment_id=4, status="Paused")
+    local_segment_create(segment_id=5, status="archived", is_deleted=True)  # not visible
+    scopes = {"lower": "active", "upper": " PAUSED", "unknown": "ARCHIVED", "other": "Active"}
     for name, value in scopes.items():
         ExpiryPolicy.objects.create(
             name=name,
@@ -39,7 +43,15 @@ def test_status_scopes_are_spelled_as_the_platform_spells_them():
     assert dict(ExpiryPolicy.objects.values_list("name", "scope_value")) == {
         "lower": "Active",
         "upper": "Paused",
-        "unknown": "archived",
+        "unknown": "ARCHIVED",
         "other": "Active",
         "by name": "active",
     }
+    lower = ExpiryPolicy.objects.get(name="lower")
+    assert [(e.username, e.changes) for e in lower.edits.all()] == [
+        (
+            "Segment Desk (status spelled as the platform does)",
+            {"scope value": ["active", "Active"]},
+        )
+    ]
+    assert not ExpiryPolicy.objects.get(name="other").edits.exists()

@@ -29,6 +29,9 @@ from segments.alerts.messages import AlertLine, absolute_url
 SIGNATURE_HEADER = "X-Segment-Desk-Signature"
 TIMESTAMP_HEADER = "X-Segment-Desk-Timestamp"
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+# One URL per webhook is a unique index: PostgreSQL's B-tree entries hold at most
+# 2,704 bytes, and a 1,000-character URL of non-Latin letters is three times that.
+URL_MAX_BYTES = 2000
 
 
 def _host_key(url: str) -> tuple[str, int | None]:
@@ -49,8 +52,13 @@ def _host_key(url: str) -> tuple[str, int | None]:
 
 
 def webhook_url_validate(url: str) -> None:
-    """Refuse a URL that is not http(s), has no host, or points at the dashboard itself
-    (``SITE_URL``'s host and port, or one of ``ALLOWED_HOSTS`` on that port)."""
+    """Refuse a URL that is not http(s), has no host, points at the dashboard itself
+    (``SITE_URL``'s host and port, or one of ``ALLOWED_HOSTS`` on that port), or is
+    longer than ``URL_MAX_BYTES`` in UTF-8."""
+    if len(url.encode()) > URL_MAX_BYTES:
+        raise ValidationError(
+            f"This URL is too long: a webhook URL has at most {URL_MAX_BYTES:,} bytes."
+        )
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValidationError("A webhook URL must start with http:// or https:// and name a host.")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('segments', '0020_policy_status_as_platform_spells_it'),
+        ('segments', '0019_policy_status_as_platform_spells_it'),
     ]
 
     operations = [

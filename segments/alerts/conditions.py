@@ -28,6 +28,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from segments.alerts.anomalies import DROP_FIELDS, Thresholds, count_anomalies
+from segments.alerts.messages import days_remaining
 from segments.models import (
     Alert,
     Condition,
@@ -92,12 +93,11 @@ def _ends_soon(now: datetime, days: int) -> Iterator[Found]:
     for segment_id, end_date in rows.iterator(chunk_size=5000):
         left = (end_date - now).days
         when = end_date.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")  # stored: one zone
-        remaining = "less than a day" if left == 0 else f"{left} day{'' if left == 1 else 's'}"
         yield Found(
             Alert.segment_subject(segment_id),
             Condition.ENDS_SOON,
             segment_id,
-            f"ends {when} ({remaining} left)",
+            f"ends {when} ({days_remaining(left)} left)",
             {"end_date": end_date.isoformat(), "days_left": left},
         )
 

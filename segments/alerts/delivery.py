@@ -22,22 +22,28 @@ from django.tasks import task, task_backends
 from django.utils import timezone
 
 from segments.alerts.mail import alert_mail_send
-from segments.alerts.messages import AlertLine, alert_detail
+from segments.alerts.messages import AlertLine, alert_line
 from segments.alerts.webhooks import webhook_body, webhook_post
 from segments.models import AlertProfile, Condition, Notification, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
 
-def alert_line(notification: Notification) -> AlertLine:
-    alert = notification.alert
-    segment = alert.segment
-    return AlertLine(
-        segment_id=alert.segment_id,
+def _zone(profile: AlertProfile | None) -> zoneinfo.ZoneInfo:
+    """The user's zone for alert mail, as their browser reported it; else the desk's."""
+    try:
+        return zoneinfo.ZoneInfo(profile.time_zone if profile else settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def _mail_line(notification: Notification, zone: zoneinfo.ZoneInfo) -> AlertLine:
+    segment = notification.alert.segment
+    return alert_line(
+        notification.alert,
         segment_name=segment.name if segment else "Platform sync",
-        condition=alert.get_condition_display(),
-        detail=alert_detail(alert),
         urgent=notification.urgent,
+        zone=zone,
     )
 
 
@@ -61,10 +67,11 @@ def alert_mails_send(*, user_id: int, digest: bool) -> int:
     notifications = list(pending.order_by("created_at", "id"))
     if user is None or not user.email or not notifications:
         return 0
+    zone = _zone(AlertProfile.objects.filter(user=user).first())
     alert_mail_send(
         to=user.email,
         greeting=user.get_short_name() or user.get_username(),
-        alerts=[alert_line(n) for n in notifications],
+        alerts=[_mail_line(n, zone) for n in notifications],
         digest=digest,
     )
     Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
@@ -75,11 +82,7 @@ def alert_mails_send(*, user_id: int, digest: bool) -> int:
 
 def digest_due(*, profile: AlertProfile | None, now: datetime) -> bool:
     """Is it past ``ALERT_DIGEST_AT`` in the user's zone, with no digest sent since then?"""
-    zone_name = profile.time_zone if profile else settings.TIME_ZONE
-    try:
-        zone = zoneinfo.ZoneInfo(zone_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    zone = _zone(profile)
     hour, minute = (int(part) for part in settings.ALERT_DIGEST_AT.split(":"))
     local = now.astimezone(zone)
     moment = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)

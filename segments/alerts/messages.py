@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.conf import settings
 from django.urls import reverse
@@ -22,6 +22,8 @@ class AlertLine:
     segment_name: str
     condition: str
     detail: str
+    # For machines (a webhook's own object): as stored, date-times in UTC.
+    stored_detail: str = ""
     urgent: bool = False
 
     @property
@@ -36,48 +38,65 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _end_date(alert: Alert) -> datetime | None:
+def days_remaining(days: int) -> str:
+    """How long an "ends soon" segment has left: "less than a day", "1 day", "5 days"."""
+    return "less than a day" if days == 0 else f"{days} day{'' if days == 1 else 's'}"
+
+
+def _wording(alert: Alert, now: datetime) -> tuple[str, datetime, str] | None:
+    """An "ends soon" alert as it reads now: (verb, its end date, the time left or "").
+    None for another condition, or without an end date to word."""
     if alert.condition != Condition.ENDS_SOON:
         return None
     try:
-        return datetime.fromisoformat(alert.values["end_date"])
+        end_date = datetime.fromisoformat(alert.values["end_date"])
     except (KeyError, TypeError, ValueError):
         return None
+    if timezone.is_naive(end_date):
+        return None
+    if alert.cleared_at:  # extended out of the window, or ended
+        return ("ended" if end_date <= alert.cleared_at else "was to end", end_date, "")
+    if end_date <= now:
+        return ("ended", end_date, "")
+    return ("ends", end_date, days_remaining((end_date - now).days))
 
 
-def _remaining(end_date: datetime, now: datetime) -> str:
-    left = (end_date - now).days
-    return "less than a day" if left == 0 else f"{left} day{'' if left == 1 else 's'}"
-
-
-def alert_detail(alert: Alert, *, now: datetime | None = None) -> str:
-    """What an alert found, worded when it is shown (mail, webhook): an "ends soon"
-    alert's end date in the desk's zone, named, and the days left counted from now.
-    The stored ``detail`` is one zone's (UTC) and as old as the alert."""
-    end_date = _end_date(alert)
-    if end_date is None:
+def alert_detail(alert: Alert, *, zone: tzinfo, now: datetime | None = None) -> str:
+    """What an alert found, worded when it is sent: an "ends soon" alert's end date in
+    ``zone`` (the recipient's; the desk's for a webhook), named, and the days left
+    counted from now. The stored ``detail`` is UTC text, as old as the alert."""
+    wording = _wording(alert, now or timezone.now())
+    if wording is None:
         return alert.detail
-    now = now or timezone.now()
+    verb, end_date, left = wording
     try:
-        when = timezone.localtime(end_date).strftime("%d %b %Y %H:%M %Z")
+        when = end_date.astimezone(zone).strftime("%d %b %Y %H:%M %Z")
     except OverflowError:  # at the calendar's ends the zone shift has no date
         return alert.detail
-    if end_date <= now:
-        return f"ended {when}"
-    if alert.cleared_at:
-        return f"ends {when}"
-    return f"ends {when} ({_remaining(end_date, now)} left)"
+    return f"{verb} {when} ({left} left)" if left else f"{verb} {when}"
 
 
 def alert_detail_html(alert: Alert, *, now: datetime | None = None) -> str:
     """``alert_detail`` for a page: the end date in the operator's zone, UTC on hover."""
-    end_date = _end_date(alert)
-    if end_date is None:
+    wording = _wording(alert, now or timezone.now())
+    if wording is None:
         return alert.detail
-    now = now or timezone.now()
+    verb, end_date, left = wording
     when = presentation.when(end_date)
-    if end_date <= now:
-        return format_html("ended {}", when)
-    if alert.cleared_at:
-        return format_html("ends {}", when)
-    return format_html("ends {} ({} left)", when, _remaining(end_date, now))
+    return (
+        format_html("{} {} ({} left)", verb, when, left)
+        if left
+        else format_html("{} {}", verb, when)
+    )
+
+
+def alert_line(alert: Alert, *, segment_name: str, urgent: bool, zone: tzinfo) -> AlertLine:
+    """One alert for a mail (in its recipient's zone) or a webhook (in the desk's)."""
+    return AlertLine(
+        segment_id=alert.segment_id,
+        segment_name=segment_name,
+        condition=alert.get_condition_display(),
+        detail=alert_detail(alert, zone=zone),
+        stored_detail=alert.detail,
+        urgent=urgent,
+    )

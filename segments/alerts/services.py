@@ -10,10 +10,12 @@ condition that still holds changes nothing (acknowledged or not).
 from __future__ import annotations
 
 import time
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,7 +24,7 @@ from django.utils import timezone
 
 from segments.alerts.conditions import Found, conditions_found
 from segments.alerts.delivery import alert_mails_send, webhook_deliver
-from segments.alerts.messages import AlertLine, alert_detail
+from segments.alerts.messages import alert_line
 from segments.alerts.webhooks import webhook_payload, webhook_url_validate
 from segments.models import (
     Alert,
@@ -187,23 +189,21 @@ def _notify(alerts: list[Alert], segments: dict[int, tuple]) -> list[Notificatio
     return Notification.objects.bulk_create(notifications.values(), batch_size=1000)
 
 
-def _line(alert: Alert, segments: dict[int, tuple]) -> AlertLine:
-    name = segments.get(alert.segment_id, ("Platform sync",))[0]
-    return AlertLine(
-        alert.segment_id,
-        name,
-        alert.get_condition_display(),
-        alert_detail(alert),
-        urgent=alert.condition == Condition.SYNC_FAILING,
-    )
-
-
 def _webhook_deliveries(alerts: list[Alert], segments: dict[int, tuple]) -> list[WebhookDelivery]:
     deliveries = []
+    desk_zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     for endpoint in WebhookEndpoint.objects.filter(active=True):
         wanted = [a for a in alerts if a.condition in endpoint.conditions]
         for chunk in _chunks(wanted, ALERTS_PER_DELIVERY):
-            lines = [_line(a, segments) for a in chunk]
+            lines = [
+                alert_line(
+                    a,
+                    segment_name=segments.get(a.segment_id, ("Platform sync",))[0],
+                    urgent=a.condition == Condition.SYNC_FAILING,
+                    zone=desk_zone,
+                )
+                for a in chunk
+            ]
             deliveries.append(
                 WebhookDelivery(
                     endpoint=endpoint, payload=webhook_payload(alerts=lines), alert_count=len(chunk)

@@ -106,7 +106,7 @@ def webhook_payload(*, alerts: Sequence[AlertLine]) -> dict:
                     "segment_id": a.segment_id,
                     "segment": a.segment_name,
                     "condition": a.condition,
-                    "detail": a.detail,
+                    "detail": a.stored_detail or a.detail,  # date-times in UTC, as ever
                     "url": a.url,
                 }
                 for a in alerts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -66,6 +67,11 @@ def test_a_delivery_is_signed_slack_compatible_and_logged(
     first = payload["attachments"][0]
     assert first["title_link"].startswith(quick_webhooks.SITE_URL + "/segments/")
     assert {f["title"] for f in first["fields"]} == {"Condition", "Segment id", "Found"}
+    # People read the desk's zone, named; machines keep the UTC text they parsed before.
+    found = next(f["value"] for f in first["fields"] if f["title"] == "Found")
+    machine = payload["segment_desk"]["alerts"][0]["detail"]
+    assert re.fullmatch(r"ends \d\d \w{3} \d{4} \d\d:\d\d CES?T \(.+ left\)", found)
+    assert re.fullmatch(r"ends \d{4}-\d\d-\d\d \d\d:\d\d UTC \(.+ left\)", machine)
     assert "sbx-secret" not in body.decode()
     assert SECRET not in body.decode()
     delivery = WebhookDelivery.objects.first()

@@ -236,7 +236,10 @@ def test_a_policy_is_deleted_after_a_confirmation_and_its_extensions_stay_audite
     assert (deletion.username, deletion.outcome) == ("ann", "done")
     assert deletion.before["name"] == "Keep ahead"
     assert f"it had made {extended} extensions" in deletion.message
-    assert "Delete expiry policy" in client.get("/activity/").content.decode()
+    row = client.get("/activity/?action=delete_policy").content.decode()
+    row = row.split('id="activity-table"', 1)[1].split("</table>", 1)[0]
+    assert "Expiry policy “Keep ahead” deleted" in row
+    assert "days kept ahead 60; days per extension 30" in row  # what it was, shown
     # Its name is free again; the deleted one is gone for good.
     assert client.post("/policies/new/", {**form_data(), "intent": "save"}).status_code == 302
     assert client.post(f"/policies/{policy.pk}/delete/").status_code == 404

@@ -42,9 +42,9 @@ def test_a_lease_is_held_by_one_holder_until_released():
 @pytest.mark.django_db
 def test_a_lease_whose_heartbeat_stopped_is_taken_over_after_the_timeout():
     assert lease_acquire(name="x", holder="dead", timeout=TIMEOUT)
-    Lease.objects.filter(name="x").update(heartbeat_at=timezone.now() - TIMEOUT / 2)
+    Lease.objects.filter(name="x").update(heartbeat_at=Now() - TIMEOUT / 2)
     assert not lease_acquire(name="x", holder="new", timeout=TIMEOUT)
-    Lease.objects.filter(name="x").update(heartbeat_at=timezone.now() - TIMEOUT * 1.1)
+    Lease.objects.filter(name="x").update(heartbeat_at=Now() - TIMEOUT * 1.1)
     assert lease_current(name="x", timeout=TIMEOUT) is None
     assert lease_acquire(name="x", holder="new", timeout=TIMEOUT)
     assert not lease_beat(name="x", holder="dead")  # the old holder learns it lost it
@@ -76,11 +76,11 @@ def test_a_holder_that_confirms_before_its_work_keeps_the_lease_for_a_timeout():
     before a write that must not be sent twice: from then on nobody takes the
     lease over, for a whole timeout."""
     with lease_held(name="x", timeout=TIMEOUT) as beat:  # in a transaction: no beat thread
-        Lease.objects.filter(name="x").update(heartbeat_at=timezone.now() - TIMEOUT * 1.1)
+        Lease.objects.filter(name="x").update(heartbeat_at=Now() - TIMEOUT * 1.1)
         beat.confirm()
         assert not lease_acquire(name="x", holder="new", timeout=TIMEOUT)
         # Once taken over, the old holder's confirmation fails and its work is not done.
-        Lease.objects.filter(name="x").update(heartbeat_at=timezone.now() - TIMEOUT * 1.1)
+        Lease.objects.filter(name="x").update(heartbeat_at=Now() - TIMEOUT * 1.1)
         assert lease_acquire(name="x", holder="new", timeout=TIMEOUT)
         with pytest.raises(LeaseLost):
             beat.confirm()
@@ -113,7 +113,7 @@ def test_every_way_to_sync_answers_already_running_while_one_runs(remote_setting
 def test_a_dead_syncs_lock_is_taken_over_and_released_after(remote_settings, fresh_sandbox):
     _held_elsewhere()
     Lease.objects.filter(name=SYNC_LEASE).update(
-        heartbeat_at=timezone.now() - timedelta(seconds=remote_settings.SYNC_LOCK_TIMEOUT + 1)
+        heartbeat_at=Now() - timedelta(seconds=remote_settings.SYNC_LOCK_TIMEOUT + 1)
     )
     report = sync_exclusive(full=True)
     assert report is not None
@@ -130,3 +130,26 @@ def test_a_bulk_lock_timeout_shorter_than_a_write_is_warned_of(settings):
     [warning] = bulk_run_lock_timeout_check()
     assert warning.id == "segments.W001"
     assert "(52 s with the REMOTE timeouts)" in warning.msg
+
+
+@pytest.mark.django_db
+def test_a_started_bulk_run_is_stalled_unless_its_lease_beats():
+    from segments.models import BulkRun
+    from segments.services.bulk_execution import bulk_run_lease, bulk_runs_stalled
+
+    def run(**fields) -> int:
+        now = timezone.now()
+        started = {"confirmed_at": now, "started_at": now, **fields}
+        return BulkRun.objects.create(action="extend", total=1, **started).pk
+
+    no_lease, live, stale, free = run(), run(), run(), run()
+    finished = run(finished_at=timezone.now())
+    run(started_at=None)  # queued, not started: not stalled
+    Lease.objects.create(name=bulk_run_lease(live), holder="w1", heartbeat_at=Now())
+    Lease.objects.create(
+        name=bulk_run_lease(stale), holder="w2", heartbeat_at=Now() - timedelta(hours=1)
+    )
+    Lease.objects.create(name=bulk_run_lease(free), holder="", heartbeat_at=None)
+    Lease.objects.create(name=bulk_run_lease(finished), holder="w3", heartbeat_at=Now())
+    stalled = bulk_runs_stalled()
+    assert sorted(stalled) == sorted([no_lease, stale, free])

@@ -17,15 +17,14 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from segments.alerts.conditions import Found, conditions_found
 from segments.alerts.delivery import alert_mails_send, webhook_deliver
 from segments.alerts.messages import alert_line
-from segments.alerts.webhooks import webhook_payload, webhook_url_validate
+from segments.alerts.webhooks import webhook_payload
 from segments.models import (
     Alert,
     AlertProfile,
@@ -373,35 +372,3 @@ def _same_segments_and_condition(subscription: AlertSubscription, wanted: dict) 
 def subscription_delete(*, user, subscription_id: int) -> int:
     deleted, _ = AlertSubscription.objects.filter(pk=subscription_id, user=user).delete()
     return deleted
-
-
-def webhook_endpoint_set_active(*, endpoint_id: int, active: bool) -> int:
-    return WebhookEndpoint.objects.filter(pk=endpoint_id).update(active=active)
-
-
-def webhook_endpoint_delete(*, endpoint_id: int) -> int:
-    """Delete a team webhook with its delivery log; returns how many (0 or 1)."""
-    _, by_model = WebhookEndpoint.objects.filter(pk=endpoint_id).delete()
-    return by_model.get(WebhookEndpoint._meta.label, 0)
-
-
-def webhook_endpoint_create(*, user, name: str, url: str, secret: str, conditions: list[str]):
-    """A new team webhook; raises ``ValidationError`` for a URL it must not post to,
-    or one a webhook posts to already (each alert would arrive twice)."""
-    webhook_url_validate(url)
-    try:
-        with transaction.atomic():
-            return WebhookEndpoint.objects.create(
-                name=name, url=url, secret=secret, conditions=conditions, created_by=user
-            )
-    except IntegrityError:  # the one-per-URL constraint: an admin's, or a simultaneous one
-        existing = WebhookEndpoint.objects.filter(url=url).first()
-        if existing is None:  # made and deleted again meanwhile
-            raise ValidationError(
-                "Another webhook to this URL was being saved at the same moment: try again."
-            ) from None
-        state = "posts" if existing.active else "(paused) posts"
-        raise ValidationError(
-            f"The webhook “{existing.name}” {state} to this URL already: delete it first to"
-            " change what it sends."
-        ) from None

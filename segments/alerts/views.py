@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from segments.alerts import selectors, services
+from segments.action_views import actor_of
+from segments.alerts import selectors, services, webhook_endpoints
 from segments.alerts.forms import SubscriptionForm, WebhookForm
 from segments.models import Alert
 from segments.permissions import MANAGE_WEBHOOKS, OPERATE, VIEW
-from segments.services.audit import Actor
 
 PER_PAGE = 50
 
@@ -47,7 +47,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required(OPERATE, raise_exception=True)
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
-    actor = Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
+    actor = actor_of(request)
     try:
         alert = services.alert_acknowledge(actor=actor, alert_id=alert_id)
     except Alert.DoesNotExist:
@@ -96,7 +96,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.webhook_endpoint_create(user=request.user, **form.cleaned_data)
+            webhook_endpoints.webhook_endpoint_create(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error("url", exc)
         else:
@@ -114,14 +114,14 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 @permission_required(MANAGE_WEBHOOKS, raise_exception=True)
 def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
-    services.webhook_endpoint_set_active(endpoint_id=endpoint_id, active=active)
+    webhook_endpoints.webhook_endpoint_set_active(endpoint_id=endpoint_id, active=active)
     return redirect("alert-webhooks")
 
 
 @require_POST
 @permission_required(MANAGE_WEBHOOKS, raise_exception=True)
 def webhook_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    if services.webhook_endpoint_delete(endpoint_id=endpoint_id):
+    if webhook_endpoints.webhook_endpoint_delete(endpoint_id=endpoint_id):
         messages.success(request, "Webhook deleted.")
     else:
         messages.info(request, "That webhook was deleted already.")

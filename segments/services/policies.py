@@ -106,7 +106,8 @@ def policy_delete(*, policy: ExpiryPolicy, actor: Actor) -> bool:
     deleted it and what it was. The extensions it made stay in the activity (audit
     events), attributed to it by name. Returns whether it was there to delete."""
     extensions = policy_extension_count(policy=policy)
-    settings = {label: _shown(policy, name) for name, label in EDITED_FIELDS.items()}
+    was = {label: _shown(policy, name) for name, label in EDITED_FIELDS.items()}
+    described = "; ".join(f"{k} {v}" for k, v in was.items() if v and k != "name")
     with transaction.atomic():
         deleted, _ = ExpiryPolicy.objects.filter(pk=policy.pk).delete()
         if not deleted:
@@ -116,8 +117,9 @@ def policy_delete(*, policy: ExpiryPolicy, actor: Actor) -> bool:
             actor=actor,
             action=AuditEvent.Action.DELETE_POLICY,
             outcome=Outcome.DONE,
-            before=settings,
-            message=f"Expiry policy “{policy.name}” deleted; it had made {made}.",
+            before=was,
+            message=f"Expiry policy “{policy.name}” deleted; it had made {made}. "
+            f"It was: {described}.",
         )
         # Its "keeps failing" alerts are about nothing now: cleared at once.
         transaction.on_commit(lambda: alerts_evaluate(only={Condition.POLICY_FAILING}), robust=True)

@@ -15,7 +15,7 @@ from django.tasks import default_task_backend
 from django.utils import timezone
 
 from segments.alerts.delivery import alert_digests_send, digest_due, webhook_deliver
-from segments.alerts.services import webhook_endpoint_create
+from segments.alerts.webhook_endpoints import webhook_endpoint_create
 from segments.alerts.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_url_validate
 from segments.models import (
     Alert,

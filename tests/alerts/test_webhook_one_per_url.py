@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from segments.alerts.services import webhook_endpoint_create
+from segments.alerts.webhook_endpoints import webhook_endpoint_create
 from segments.models import Condition, WebhookDelivery, WebhookEndpoint
 from tests.migrations import migrate, migrate_to_latest
 

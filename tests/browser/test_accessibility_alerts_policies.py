@@ -25,11 +25,8 @@ from django.contrib.auth.models import User
 from django.http import QueryDict
 from playwright.sync_api import Page, expect
 
-from segments.alerts.services import (
-    alerts_evaluate,
-    subscription_create,
-    webhook_endpoint_create,
-)
+from segments.alerts.services import alerts_evaluate, subscription_create
+from segments.alerts.webhook_endpoints import webhook_endpoint_create
 from segments.models import Alert, Condition, ExpiryPolicy, Segment
 from segments.services.audit import Actor
 from segments.services.deletes import segment_delete_schedule

@@ -18,7 +18,8 @@ import requests
 from django.db.models import Count
 from django.utils import timezone
 
-from segments.alerts.services import alerts_evaluate, webhook_endpoint_create
+from segments.alerts.services import alerts_evaluate
+from segments.alerts.webhook_endpoints import webhook_endpoint_create
 from segments.models import (
     AlertSubscription,
     AuditEvent,

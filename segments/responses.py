@@ -36,7 +36,17 @@ def table_page(
     """A page around a table (or for HTMX the table alone), sorted and paged as the
     request asks; ``per_page`` is already validated."""
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    if _below_the_first_page(request, table):
+        # django-tables2 takes page 0 or -1 for one past the end, and shows the last.
+        table.page = table.paginator.page(1)
     return page_or_table(request, template, {**context, "table": table})
+
+
+def _below_the_first_page(request: HttpRequest, table: Table) -> bool:
+    try:
+        return int(request.GET.get(table.prefixed_page_field, "")) < 1
+    except ValueError:
+        return False
 
 
 def form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:

@@ -81,3 +81,12 @@ def test_above_the_limit_the_same_filter_is_not_counted_again(viewer_client, syn
     assert counting(first.captured_queries)
     assert counting(again.captured_queries) == []
     assert shown_count(response)[0]  # still shown as "about N"
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "-99999"])
+def test_a_page_below_the_first_is_the_first(viewer_client, synced, page):
+    """django-tables2 took page 0 or -1 for one past the end and showed the last page."""
+    response = viewer_client.get(f"/segments/?page={page}", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert re.search(r"· page 1 of \d+</span>", response.text)
+    assert re.search(r'<span class="current" aria-current="page">1</span>', response.text)

@@ -179,9 +179,13 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             actor=actor_of(request), segment_ids=selected, assignee=assignee
         )
         whom = assignee.get_username() if assignee else "nobody"
-        text = f"{_segments(len(selected))}: assigned to {whom}."
-        if len(changed) < len(selected):
-            text += f" {len(selected) - len(changed)} already were."
+        already = len(selected) - len(changed)
+        if not changed:
+            text = f"{_segments(already)}: already assigned to {whom}, nothing changed."
+        else:
+            text = f"{_segments(len(changed))}: assigned to {whom}."
+            if already:
+                text += f" {_segments(already)} already {'was' if already == 1 else 'were'}."
         messages.success(request, text)
     return _queue_response(request, form)
 

@@ -99,6 +99,15 @@ def test_unassigned_from_the_queue_and_unknown_segments_refused(op_client, opera
     response = op_client.post("/queue/assign/", {"assignee": "", "selected": ids}, headers=HTMX)
     assert "2 segments: assigned to nobody." in response.text
     assert not Assignment.objects.exists()
+    # Asked again, or with some already so: said as it is.
+    again = op_client.post("/queue/assign/", {"assignee": "", "selected": ids}, headers=HTMX)
+    assert "2 segments: already assigned to nobody, nothing changed." in again.text
+    Assignment.objects.create(segment_id=ids[0], assignee=operator)
+    some = op_client.post(
+        "/queue/assign/", {"assignee": operator.pk, "selected": ids}, headers=HTMX
+    )
+    assert "1 segment: assigned to otto. 1 segment already was." in some.text
+    Assignment.objects.all().delete()
     response = op_client.post(
         "/queue/assign/", {"assignee": operator.pk, "selected": ["999999999"]}, headers=HTMX
     )

@@ -10,10 +10,13 @@ from segments.services.audit import Actor, audit_record
 
 
 def review_set(*, actor: Actor, segment_id: int, state: str) -> Review:
+    """Set the segment's review state (audited). Set to what it is already (a stale
+    tab, a second click), nothing changes: who set it and when stay, no event."""
     with transaction.atomic():
-        previous = (
-            Review.objects.filter(segment_id=segment_id).values_list("state", flat=True).first()
-        )
+        current = Review.objects.select_for_update().filter(segment_id=segment_id).first()
+        if current is not None and current.state == state:
+            return current
+        previous = current.state if current else None
         review, _ = Review.objects.update_or_create(
             segment_id=segment_id,
             defaults={"state": state, "set_by": actor.user, "set_at": timezone.now()},

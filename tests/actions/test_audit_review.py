@@ -46,6 +46,9 @@ def test_activity_page_filters(op_client, live_segment, synced):
 def test_review_and_note_seen_by_another_user(client, live_segment, operator, viewer):
     client.force_login(operator)
     client.post(f"/segments/{live_segment.segment_id}/review/", {"state": "acknowledged"})
+    # The same state again (a stale tab, a second click) changes nothing and audits nothing.
+    client.post(f"/segments/{live_segment.segment_id}/review/", {"state": "acknowledged"})
+    assert AuditEvent.objects.filter(action="review", segment_id=live_segment.pk).count() == 1
     token = note_form_token(client, live_segment.segment_id)
     client.post(
         f"/segments/{live_segment.segment_id}/notes/",

@@ -66,9 +66,14 @@ class AuditTable(DeskTable):
 
     def render_message(self, value, record):
         if not record.bulk_run_id:
-            return value or "—"
+            return presentation.local_times(value) if value else "—"
         url = reverse("bulk-run", args=[record.bulk_run_id])
-        return format_html('{} <a href="{}">bulk run {}</a>', value, url, record.bulk_run_id)
+        return format_html(
+            '{} <a href="{}">bulk run {}</a>',
+            presentation.local_times(value),
+            url,
+            record.bulk_run_id,
+        )
 
     def render_remote(self, record):
         if record.remote_status is None and not record.remote_request_id:

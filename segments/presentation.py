@@ -3,12 +3,13 @@ grouped numbers, status badges for any status text, country names."""
 
 from __future__ import annotations
 
+import re
 import zlib
 from datetime import UTC, datetime
 
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 
 # Known statuses get a fixed colour; any other text gets one of the spare hues.
 STATUS_TONES = {
@@ -106,6 +107,26 @@ def when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
     return mark_safe(  # noqa: S308 - formatted dates only
         f'<time datetime="{utc.isoformat()}" title="{utc:%Y-%m-%d %H:%M:%S} UTC">{local}</time>'
     )
+
+
+# How a stored message writes a date-time (``services.outcomes.utc_text``).
+_UTC_TEXT = re.compile(r"\b([0-3][0-9] [A-Z][a-z]{2} [0-9]{4} [0-2][0-9]:[0-5][0-9]) UTC\b")
+
+
+def local_times(text) -> str:
+    """A message as the audit trail stores it ("moved to 09 Dec 2026 09:00 UTC"), its
+    date-times shown in the operator's zone like every other date on the page (UTC on
+    hover). Escaped, unless it was safe already."""
+    text = str(text) if isinstance(text, SafeData) else escape(text)
+    out, last = [], 0
+    for found in _UTC_TEXT.finditer(text):
+        try:
+            value = datetime.strptime(found.group(1), "%d %b %Y %H:%M").replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        out += [text[last : found.start()], when(value)]
+        last = found.end()
+    return mark_safe("".join([*out, text[last:]]))  # noqa: S308 - escaped above
 
 
 def days_left_badge(days: int | None, *, soon: int = 7) -> str:

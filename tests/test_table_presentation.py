@@ -140,3 +140,28 @@ def test_the_bench_reads_every_count_line():
         (b'<span class="count" id="results">about 1,000 segments \xc2\xb7 page 1', b"1,000"),
     ):
         assert COUNT_RE.search(line).group(1) == count
+
+
+def test_a_stored_message_s_utc_times_show_in_the_operator_s_zone():
+    """Messages are stored in UTC (audit trail); pages show every date in the
+    operator's zone, messages included, with UTC on hover."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+    from django.utils.safestring import mark_safe
+
+    from segments.presentation import local_times
+
+    with timezone.override(ZoneInfo("America/New_York")):
+        shown = local_times("End date of “<b>A</b>” moved to 20 Dec 2026 15:00 UTC.")
+        assert shown == (
+            "End date of “&lt;b&gt;A&lt;/b&gt;” moved to "
+            '<time datetime="2026-12-20T15:00:00+00:00" title="2026-12-20 15:00:00 UTC">'
+            "20 Dec 2026 10:00</time>."
+        )
+        assert local_times("not a day: 31 Feb 2026 10:00 UTC") == (
+            "not a day: 31 Feb 2026 10:00 UTC"
+        )
+        assert local_times(mark_safe("<a href='/x'>at 01 Jan 2027 00:00 UTC</a>")).startswith(
+            "<a href='/x'>at <time"
+        )

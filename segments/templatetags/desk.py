@@ -9,6 +9,7 @@ from segments.alerts.messages import alert_detail_html
 register = template.Library()
 
 register.filter("when", presentation.when)
+register.filter("local_times", presentation.local_times)
 register.filter("number", presentation.number)
 register.filter("status_badge", presentation.status_badge)
 register.filter("country", presentation.country_name)

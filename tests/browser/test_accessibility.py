@@ -127,7 +127,7 @@ def test_a_viewers_403_page_is_accessible_and_says_what_to_do(new_context, mirro
     response = page.goto(f"/segments/{segment.segment_id}/extend/")
     assert response.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text("You are not allowed to do that")
-    expect(page.locator("main")).to_contain_text("needs the Operator role")
+    expect(page.locator("main")).to_contain_text("operators also change segments")
     expect(page.get_by_role("link", name="Go to the overview")).to_be_visible()
     assert axe_violations(page) == []
 

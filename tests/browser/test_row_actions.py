@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from segments import remote
-from segments.models import AuditEvent
+from segments.models import AuditEvent, Segment
 from tests.browser import BROWSER_TEST
 from tests.browser.pages import marker, set_marker, settled, url_param
 from tests.browser.segment_rows import (
@@ -51,6 +51,10 @@ def test_extend_a_row_with_a_preset_in_the_dialog(operator_page: Page, sandbox):
     expect(box).to_be_hidden()
     success = page.locator("#messages .banner-success")
     expect(success).to_contain_text(f"End date of “{segment.name}” moved to")
+    # In the browser's zone, as the table shows it; the audit trail keeps it in UTC.
+    moved = Segment.objects.get(pk=segment.segment_id).end_date
+    expect(success).to_contain_text(f"{moved.astimezone(ZONE):%d %b %Y %H:%M}")
+    expect(success).not_to_contain_text("UTC")
     # The table reloaded itself: the segment now ends after the 7 days of the filter.
     expect(row(page, segment.segment_id)).to_have_count(0)
     expect(page.locator("#table .count")).to_have_text(count_text(total - 1))

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError, MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
@@ -204,13 +205,32 @@ def _failures_mapped(config: TransportConfig, operation: str) -> Iterator[None]:
             raise Unavailable(
                 f"The remote did not answer within {config.read_timeout:g} s.", operation=operation
             ) from exc
+        if _never_connected(exc):
+            raise Unavailable(
+                "Could not connect to the remote audience platform.", operation=operation
+            ) from exc
         raise Unavailable(
-            "Could not connect to the remote audience platform.", operation=operation
+            "The connection to the remote audience platform was closed before it answered.",
+            operation=operation,
         ) from exc
     except requests.RequestException as exc:
         raise Unavailable(
             f"The request failed: {type(exc).__name__}.", operation=operation
         ) from exc
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Whether the connection was never made (refused, no route, a name that does not
+    resolve): then nothing was sent. Otherwise it broke after the request went out."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # requests wraps urllib3's errors, which wrap the socket's
+        if seen is None:
+            return False
+        if isinstance(seen, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
+            return True
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = getattr(seen, "reason", None) or nested or seen.__cause__ or seen.__context__
+    return False
 
 
 def _log(response: requests.Response, method: str, operation: str, started: float) -> None:

@@ -22,3 +22,18 @@ def activity_filter(*, data: Any = None) -> ActivityFilter:
 def activity_list(*, filters: Any = None) -> QuerySet[AuditEvent]:
     """Audit events matching ``filters`` (the URL's query), newest first."""
     return activity_filter(data=filters).qs
+
+
+def desk_writer_of(*, segment_id: int, updated) -> str | None:
+    """Who made the segment's change stamped ``updated`` through Segment Desk (its
+    audit event's after-snapshot has that ``updated``), or None: done elsewhere."""
+    return (
+        AuditEvent.objects.filter(
+            segment_id=segment_id,
+            outcome=AuditEvent.Outcome.DONE,
+            after__updated=updated.isoformat(),
+        )
+        .order_by("-id")
+        .values_list("username", flat=True)
+        .first()
+    )

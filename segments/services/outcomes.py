@@ -56,12 +56,13 @@ def explain(error: ValidationError | NotFound | Conflict) -> tuple[str, str]:
             f"The platform no longer has this segment{ref}. It was already deleted; "
             "it is now hidden from the tables."
         )
-    server = (
-        f": {error.message}" if error.message and error.message != error.default_message else ""
-    )
+    said = error.message.rstrip(". ") if error.message != error.default_message else ""
+    # The platform's own words when it has some ("The segment was changed by another
+    # operation"), not ours and then the same again.
+    reason = f"as conflicting: {said}" if said else "as conflicting with another operation"
     return Outcome.CONFLICT, (
-        f"The platform says the segment is being changed by another operation{server}{ref}. "
-        "Refresh it and try again in a moment."
+        f"The platform refused the change {reason}{ref}. Refresh the segment and try again "
+        "in a moment."
     )
 
 

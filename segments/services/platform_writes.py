@@ -20,6 +20,7 @@ from django.db import transaction
 from segments import remote
 from segments.models import AuditEvent, BulkRun, Segment
 from segments.remote import Conflict, NotFound, RemoteError, ValidationError
+from segments.selectors.activity import desk_writer_of
 from segments.selectors.deletes import extend_blocked_by_delete
 from segments.services.audit import Actor, audit_record, snapshot
 from segments.services.end_dates import end_date_problem, extension_base
@@ -138,8 +139,10 @@ class SegmentWrite:
 
     def changed_meanwhile(self, current: remote.Segment) -> ActionResult:
         """The remote's segment differs from what the operator saw: store it, apply nothing."""
+        by = desk_writer_of(segment_id=self.segment_id, updated=current.updated)
+        where = f"in Segment Desk by {by}" if by else "on the platform"
         message = (
-            f"Not applied: this segment was changed on the platform at "
+            f"Not applied: this segment was changed {where} at "
             f"{utc_text(current.updated)} since you loaded it. "
             "Its current values are shown; check them and apply again."
         )

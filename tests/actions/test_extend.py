@@ -74,7 +74,7 @@ def test_a_date_not_later_than_the_current_end_is_refused(op_client, live_segmen
         ({"status": 503, "kind": "json", "retry_after": 5}, "Not applied", "failed"),
         ({"status": 400, "kind": "json"}, "The platform refused the change", "refused"),
         ({"status": 429, "retry_after": 7}, "Wait 7 seconds", "failed"),
-        ({"status": 409}, "being changed by another operation", "conflict"),
+        ({"status": 409}, "refused the change as conflicting", "conflict"),
         ({"kind": "disconnect"}, "Not confirmed: the platform did not answer", "unknown"),
     ],
 )
@@ -128,6 +128,22 @@ def test_a_segment_gone_from_the_platform_is_reconciled(op_client, live_segment,
     assert "no longer has this segment" in response.text
     live_segment.refresh_from_db()
     assert live_segment.is_deleted
+
+
+def test_a_change_made_in_the_desk_meanwhile_is_named_as_such(op_client, live_segment, synced):
+    """A stale second tab was told the segment "was changed on the platform", when an
+    operator (perhaps the same one) had just changed it in Segment Desk."""
+    from django.test import Client
+
+    from tests.conftest import make_user
+
+    url = f"/segments/{live_segment.segment_id}/extend/"
+    stale = open_form(op_client, url)
+    other = Client()
+    other.force_login(make_user("olga", "Operator"))
+    other.post(url, {**open_form(other, url), "preset": "30"}, headers=HTMX)
+    response = op_client.post(url, {**stale, "preset": "7"}, headers=HTMX)
+    assert "Not applied: this segment was changed in Segment Desk by olga at" in response.text
 
 
 def test_lost_update_guard_then_apply_again(op_client, live_segment, synced):

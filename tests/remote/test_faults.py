@@ -76,9 +76,18 @@ def test_a_write_is_sent_once_on_server_error(logged_in, fresh_sandbox, segment_
 
 def test_a_write_is_sent_once_when_the_connection_drops(logged_in, fresh_sandbox, segment_id):
     fresh_sandbox.faults.set("delete_segment", kind="disconnect")
-    with pytest.raises(Unavailable):
+    # Said as it happened: the request went out (it was "Could not connect").
+    with pytest.raises(Unavailable, match="was closed before it answered"):
         logged_in.delete_segment(segment_id=segment_id)
     assert fresh_sandbox.requests.count("delete_segment") == 1
+
+
+def test_a_remote_nobody_listens_at_could_not_be_connected_to():
+    from bench.sandbox_process import free_port
+
+    client = SegmentApiClient(f"http://127.0.0.1:{free_port()}", cookie="c", config=FAST)
+    with client, pytest.raises(Unavailable, match="Could not connect to the remote"):
+        client.segment(segment_id=1)
 
 
 def test_a_read_is_retried_when_the_connection_drops(logged_in, sandbox, segment_id):

@@ -6,6 +6,7 @@ from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -38,3 +39,19 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         login_url = resolve_url(self.get_login_url(view_func))
         login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))
         return HttpResponseClientRedirect(login.url)
+
+
+class NoStoreMiddleware:
+    """Every page is the mirror's state at one moment: the browser must not show it
+    again from its cache (Back showed a row still ticked and offering Delete for a
+    segment being deleted since), nor keep it on disk. Static files, served before
+    this (WhiteNoise), keep their own long caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -62,7 +62,7 @@ class SegmentTable(DeskTable):
         orderable=False,
         verbose_name=mark_safe(
             '<input type="checkbox" form="bulk-form" data-select-all="selected" '
-            'aria-label="Select all on this page">'
+            'aria-label="Select all on this page" autocomplete="off">'
         ),
     )
     name = tables.Column(verbose_name="Name", attrs={"td": {"class": "name"}})
@@ -228,7 +228,7 @@ class SegmentTable(DeskTable):
     def render_select(self, value):
         return mark_safe(  # noqa: S308 - an integer id
             f'<input type="checkbox" form="bulk-form" name="selected" value="{int(value)}" '
-            'aria-label="Select">'
+            'aria-label="Select" autocomplete="off">'  # Back must not tick it again
         )
 
     def render_review(self, value, record):

@@ -246,3 +246,9 @@ def test_a_deleted_segments_page_shows_it_deleted_not_its_last_status(viewer_cli
     assert "Active" not in heading
     assert " d left" not in page
     assert "its last status there: Active" in page
+
+
+def test_pages_are_not_kept_by_the_browser(viewer_client, synced):
+    """Back must show the table as it is now, not from the browser's cache."""
+    for url in ("/", "/segments/", f"/segments/{Segment.objects.first().pk}/"):
+        assert "no-store" in viewer_client.get(url)["Cache-Control"], url

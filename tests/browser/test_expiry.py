@@ -190,6 +190,28 @@ def test_undo_on_a_segment_s_page_leaves_focus_on_what_happened(
     assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
 
 
+def test_back_after_a_bulk_delete_shows_the_table_as_it_is_now(
+    operator_page: Page, sandbox, undo_window
+):
+    """Back restored the page from the browser's cache: the row still ticked and
+    offering Delete, for a segment already being deleted."""
+    page = operator_page
+    segment = Segment.objects.visible().filter(end_date__gt=timezone.now()).first()
+    page.goto(f"/segments/?q={segment.pk}")
+    row = page.locator(f"#table tbody tr#segment-{segment.pk}")
+    row.locator("input[type=checkbox]").check()
+    page.locator("#bulk-form").get_by_role("button", name="Delete…").click()
+    box = page.locator("#dialog")
+    box.get_by_label("Type 1 to delete 1 segment").fill("1")
+    box.get_by_role("button", name="Delete 1").click()
+    expect(page).to_have_url(re.compile(r"/bulk/\d+/$"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"/segments/\?q={segment.pk}$"))
+    row = page.locator(f"#table tbody tr#segment-{segment.pk}")
+    expect(row.locator(".deleting")).to_contain_text("Deleting in")
+    expect(row.locator("input[type=checkbox]")).not_to_be_checked()
+
+
 def test_undo_a_delete_before_its_deadline(operator_page: Page, sandbox, undo_window):
     page = operator_page
     page.goto("/segments/?ends=within&within_days=30")

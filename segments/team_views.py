@@ -30,10 +30,19 @@ from segments.team_forms import (
 )
 
 
+# A deleted segment keeps its page and notes for the record; nobody works on it.
+DELETED_NOT_WORKED_ON = (
+    "This segment was deleted on the platform: it is no longer reviewed or assigned. "
+    "Notes can still be added, for the record."
+)
+
+
 @require_POST
 @permission_required(OPERATE, raise_exception=True)
 def segment_review(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(segment_id=segment_id)
+    if segment.is_deleted:
+        return _team_response(request, segment, DELETED_NOT_WORKED_ON, error=True)
     form = ReviewForm(request.POST)
     if form.is_valid() and not form.cleaned_data["state"]:
         review.review_clear(actor=actor_of(request), segment_id=segment_id)
@@ -53,6 +62,8 @@ def segment_review(request: HttpRequest, segment_id: int) -> HttpResponse:
 @permission_required(OPERATE, raise_exception=True)
 def segment_assign(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(segment_id=segment_id)
+    if segment.is_deleted:
+        return _team_response(request, segment, DELETED_NOT_WORKED_ON, error=True)
     form = AssignForm(request.POST, users=selectors.assignable_users())
     if not form.is_valid():
         text = " ".join(form.errors["assignee"])

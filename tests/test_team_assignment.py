@@ -142,3 +142,17 @@ def test_anonymous_is_sent_to_log_in(client, operator, synced):
         assert response.status_code == 302
         assert response["Location"].startswith("/login/")
     assert not Assignment.objects.exists()
+
+
+def test_a_deleted_segment_is_neither_reviewed_nor_assigned(op_client, operator, synced):
+    segment = Segment.objects.visible().first()
+    Segment.objects.filter(pk=segment.pk).update(is_deleted=True)
+    page = op_client.get(f"/segments/{segment.pk}/").text
+    assert f"/segments/{segment.pk}/assign/" not in page
+    assert f"/segments/{segment.pk}/review/" not in page
+    assert 'class="note-form"' in page  # notes stay, for the record
+    for url, data in (("assign", {"assignee": operator.pk}), ("review", {"state": "acknowledged"})):
+        refused = op_client.post(f"/segments/{segment.pk}/{url}/", data, headers=HTMX)
+        assert "This segment was deleted on the platform: it is no longer reviewed" in refused.text
+    assert not Assignment.objects.exists()
+    assert not AuditEvent.objects.filter(segment_id=segment.pk).exists()

@@ -252,6 +252,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refusals_in_one_line": {"()": "dashboard.log_filters.RefusalsInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
@@ -259,6 +260,7 @@ LOGGING = {
         "sandbox": {"level": "WARNING"},
         "apscheduler": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["refusals_in_one_line"]},
     },
 }
 

@@ -29,7 +29,6 @@ from segments.team_forms import (
     team_forms,
 )
 
-
 # A deleted segment keeps its page and notes for the record; nobody works on it.
 DELETED_NOT_WORKED_ON = (
     "This segment was deleted on the platform: it is no longer reviewed or assigned. "

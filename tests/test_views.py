@@ -252,3 +252,13 @@ def test_pages_are_not_kept_by_the_browser(viewer_client, synced):
     """Back must show the table as it is now, not from the browser's cache."""
     for url in ("/", "/segments/", f"/segments/{Segment.objects.first().pk}/"):
         assert "no-store" in viewer_client.get(url)["Cache-Control"], url
+
+
+def test_a_refusal_is_logged_in_one_line(client, caplog):
+    """A 403 is an answer, not a fault: its traceback buried real errors in the log."""
+    client.force_login(make_user("nobody", None))
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get("/segments/").status_code == 403
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.getMessage() == "Forbidden (Permission denied): /segments/"
+    assert record.exc_info is None

@@ -9,18 +9,17 @@ condition that still holds changes nothing (acknowledged or not).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from segments.alerts import recipients as fanout
 from segments.alerts.conditions import Found, conditions_found
 from segments.alerts.delivery import alert_mails_send, webhook_deliver
 from segments.alerts.messages import alert_line
@@ -30,23 +29,15 @@ from segments.models import (
     AlertProfile,
     AlertSubscription,
     Condition,
-    ExpiryPolicy,
     Notification,
     Review,
-    Segment,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from segments.selectors.team import assignees_of
 from segments.services.audit import Actor
 from segments.services.review import review_set
 
-DEFAULT_DAYS = 7
-# The scope of a policy owner's default recipient: the segments their own policies
-# keep failing on (not a choice of the subscription form).
-OWN_POLICIES = "own_policies"
 ALERTS_PER_DELIVERY = 50
-_CHUNK = 900
 
 
 @dataclass
@@ -62,121 +53,17 @@ class EvaluationReport:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class _Recipient:
-    """A subscription as the fan-out needs it (or an admin's default for the sync)."""
-
-    user_id: int
-    condition: str
-    scope: str
-    account_ids: frozenset
-    audience_ids: frozenset
-    days: int
-    email: bool
-    urgent: bool
-
-
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _recipients() -> list[_Recipient]:
-    """Every active user's subscriptions, and the defaults: admins hear of a failing
-    sync unless they chose their own subscription for it; an expiry policy's owner
-    always hears of their policy failing on a segment, by immediate mail unless their
-    own subscriptions to that condition say otherwise (their channels)."""
-    subscriptions = AlertSubscription.objects.filter(user__is_active=True)
-    recipients = [
-        _Recipient(
-            s.user_id,
-            s.condition,
-            s.scope,
-            frozenset(s.account_ids),
-            frozenset(s.audience_ids),
-            s.days,
-            s.email,
-            s.urgent,
-        )
-        for s in subscriptions
-    ]
-    chose = {r.user_id for r in recipients if r.condition == Condition.SYNC_FAILING}
-    admins = get_user_model().objects.filter(
-        Q(is_superuser=True) | Q(groups__name="Admin"), is_active=True
-    )
-    for user_id in set(admins.values_list("pk", flat=True)) - chose:
-        recipients.append(_default(user_id, Condition.SYNC_FAILING, AlertSubscription.Scope.ALL))
-    channels = defaultdict(list)
-    for r in recipients:
-        if r.condition == Condition.POLICY_FAILING:
-            channels[r.user_id].append(r)
-    owners = ExpiryPolicy.objects.filter(owner__is_active=True).values_list("owner_id", flat=True)
-    for user_id in set(owners):
-        own = channels.get(user_id)
-        recipients.append(
-            _default(
-                user_id,
-                Condition.POLICY_FAILING,
-                OWN_POLICIES,
-                email=any(r.email for r in own) if own else True,
-                urgent=any(r.email and r.urgent for r in own) if own else True,
-            )
-        )
-    return recipients
-
-
-def _default(user_id: int, condition: str, scope: str, *, email=True, urgent=True) -> _Recipient:
-    return _Recipient(
-        user_id, condition, scope, frozenset(), frozenset(), DEFAULT_DAYS, email, urgent
-    )
-
-
-def _assignees(segment_ids: Sequence[int]) -> dict[int, int]:
-    """Whom each segment is assigned to, for the "assigned to me" scope (batched)."""
-    return assignees_of(segment_ids=segment_ids)
-
-
-def _matches(recipient: _Recipient, alert: Alert, segment: tuple | None, assignee) -> bool:
-    if recipient.condition != alert.condition:
-        return False
-    if alert.segment_id is None:
-        return True
-    days_left = alert.values.get("days_left", 0)
-    if alert.condition == Condition.ENDS_SOON and days_left > recipient.days:
-        return False
-    _, account_id, audience_id = segment or (None, None, None)
-    scope = recipient.scope
-    if scope == OWN_POLICIES:
-        return recipient.user_id in {p["owner_id"] for p in alert.values.get("policies", [])}
-    return (
-        scope == AlertSubscription.Scope.ALL
-        or (scope == AlertSubscription.Scope.ACCOUNTS and account_id in recipient.account_ids)
-        or (scope == AlertSubscription.Scope.AUDIENCES and audience_id in recipient.audience_ids)
-        or (scope == AlertSubscription.Scope.ASSIGNED and assignee == recipient.user_id)
-    )
-
-
-def _segments(segment_ids: Sequence[int]) -> dict[int, tuple]:
-    rows = {}
-    for chunk in _chunks(segment_ids):
-        for row in Segment.objects.filter(segment_id__in=chunk).values_list(
-            "segment_id", "name", "account_id", "audience_id"
-        ):
-            rows[row[0]] = row[1:]
-    return rows
-
-
 def _notify(alerts: list[Alert], segments: dict[int, tuple]) -> list[Notification]:
-    recipients = _recipients()
+    recipients = fanout.recipients()
     by_condition = defaultdict(list)
     for recipient in recipients:
         by_condition[recipient.condition].append(recipient)
-    assignees = _assignees([a.segment_id for a in alerts if a.segment_id])
+    assignees = fanout.assignees([a.segment_id for a in alerts if a.segment_id])
     notifications: dict[tuple[int, int], Notification] = {}
     for alert in alerts:
         segment = segments.get(alert.segment_id)
         for recipient in by_condition[alert.condition]:
-            if not _matches(recipient, alert, segment, assignees.get(alert.segment_id)):
+            if not fanout.matches(recipient, alert, segment, assignees.get(alert.segment_id)):
                 continue
             key = (recipient.user_id, alert.pk)
             note = notifications.setdefault(
@@ -193,7 +80,7 @@ def _webhook_deliveries(alerts: list[Alert], segments: dict[int, tuple]) -> list
     desk_zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     for endpoint in WebhookEndpoint.objects.filter(active=True):
         wanted = [a for a in alerts if a.condition in endpoint.conditions]
-        for chunk in _chunks(wanted, ALERTS_PER_DELIVERY):
+        for chunk in fanout.chunks(wanted, ALERTS_PER_DELIVERY):
             lines = [
                 alert_line(
                     a,
@@ -238,7 +125,7 @@ def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationRepor
         AlertSubscription.objects.filter(condition=Condition.ENDS_SOON).values_list(
             "days", flat=True
         ),
-        default=DEFAULT_DAYS,
+        default=fanout.DEFAULT_DAYS,
     )
     only = frozenset(only) if only is not None else None
     found = {f.key: f for f in conditions_found(now=now, ends_within_days=days, only=only)}
@@ -250,7 +137,7 @@ def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationRepor
         ):
             uncleared[subject, condition], stored[pk] = pk, values
         gone = [pk for key, pk in uncleared.items() if key not in found]
-        for chunk in _chunks(gone):
+        for chunk in fanout.chunks(gone):
             report.cleared += Alert.objects.filter(pk__in=chunk).update(cleared_at=now)
         # A segment still ending soon, but at another date (a policy or an operator
         # extended it within the window): its alert says the new date, raising nothing.
@@ -264,7 +151,7 @@ def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationRepor
         Alert.objects.bulk_update(moved, ["detail", "values"], batch_size=1000)
         new = [_raise(f, now) for key, f in found.items() if key not in uncleared]
         alerts = Alert.objects.bulk_create(new, batch_size=1000)
-        segments = _segments([a.segment_id for a in alerts if a.segment_id])
+        segments = fanout.segment_rows([a.segment_id for a in alerts if a.segment_id])
         notifications = _notify(alerts, segments)
         deliveries = _webhook_deliveries(alerts, segments)
         urgent_users = sorted({n.user_id for n in notifications if n.urgent})
@@ -356,7 +243,33 @@ def subscription_create(
             existing.save(update_fields=["email", "urgent"])
             return existing, "updated"
         created = AlertSubscription.objects.create(user=user, email=email, urgent=urgent, **wanted)
+        _open_alerts_to_inbox(created)
         return created, "created"
+
+
+def _open_alerts_to_inbox(subscription: AlertSubscription) -> None:
+    """The alerts already open that a new subscription covers, in its user's inbox: raised
+    before it, they had reached nobody new (26 segments ending within 7 days, 4 in the
+    inbox). Not mailed: they are the state found, not news; the next ones are mailed."""
+    recipient = dataclasses.replace(fanout.recipient(subscription), email=False, urgent=False)
+    open_alerts = list(Alert.objects.filter(condition=subscription.condition, cleared_at=None))
+    segments = fanout.segment_rows([a.segment_id for a in open_alerts if a.segment_id])
+    assignees = fanout.assignees([a.segment_id for a in open_alerts if a.segment_id])
+    covered = [
+        alert
+        for alert in open_alerts
+        if fanout.matches(
+            recipient, alert, segments.get(alert.segment_id), assignees.get(alert.segment_id)
+        )
+    ]
+    Notification.objects.bulk_create(
+        [
+            Notification(user_id=subscription.user_id, alert=a, created_at=a.raised_at)
+            for a in covered
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,  # one the user has already, through another subscription
+    )
 
 
 def _same_segments_and_condition(subscription: AlertSubscription, wanted: dict) -> bool:

@@ -99,6 +99,28 @@ def test_an_operator_acknowledges_and_a_viewer_may_not(client, operator, viewer,
     assert client.post(reverse("alert-acknowledge", args=[999_999])).status_code == 302
 
 
+def test_a_new_subscription_finds_the_alerts_already_open_in_its_scope(
+    client, operator, viewer, alerted, evaluate
+):
+    """Raised before it, they had reached nobody new: the inbox showed 4 of 26."""
+    open_alerts = Alert.objects.filter(condition=Condition.ENDS_SOON, cleared_at=None)
+    assert open_alerts.count() >= 2
+    client.force_login(viewer)
+    client.post(
+        reverse("alert-subscriptions"),
+        {"condition": "ends_soon", "scope": "all", "days": 7, "email": "on"},
+    )
+    mine = Notification.objects.filter(user=viewer)
+    within = [a.pk for a in open_alerts if a.values["days_left"] <= 7]
+    assert sorted(mine.values_list("alert_id", flat=True)) == sorted(within)
+    assert not mine.filter(email=True).exists()  # the state found, in the inbox, not mailed
+    inbox = client.get(reverse("alert-inbox")).content.decode()
+    assert inbox.count('<span class="badge tone-info">new</span>') == len(within)
+    # The next evaluation adds none twice.
+    evaluate()
+    assert Notification.objects.filter(user=viewer).count() == len(within)
+
+
 def test_subscribe_with_a_scope_and_unsubscribe(client, viewer, synced):
     client.force_login(viewer)
     refused = client.post(

@@ -1,0 +1,126 @@
+"""Who hears of which alert: every user's subscriptions and the defaults (admins hear
+of a failing sync, a policy's owner of their policy failing), as recipients, and
+whether an alert is within a recipient's scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from segments.models import Alert, AlertSubscription, Condition, ExpiryPolicy, Segment
+from segments.selectors.team import assignees_of
+
+DEFAULT_DAYS = 7
+# The scope of a policy owner's default recipient: the segments their own policies
+# keep failing on (not a choice of the subscription form).
+OWN_POLICIES = "own_policies"
+_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A subscription as the fan-out needs it (or an admin's default for the sync)."""
+
+    user_id: int
+    condition: str
+    scope: str
+    account_ids: frozenset
+    audience_ids: frozenset
+    days: int
+    email: bool
+    urgent: bool
+
+
+def chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def recipients() -> list[Recipient]:
+    """Every active user's subscriptions, and the defaults: admins hear of a failing
+    sync unless they chose their own subscription for it; an expiry policy's owner
+    always hears of their policy failing on a segment, by immediate mail unless their
+    own subscriptions to that condition say otherwise (their channels)."""
+    subscriptions = AlertSubscription.objects.filter(user__is_active=True)
+    recipients = [recipient(s) for s in subscriptions]
+    chose = {r.user_id for r in recipients if r.condition == Condition.SYNC_FAILING}
+    admins = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name="Admin"), is_active=True
+    )
+    for user_id in set(admins.values_list("pk", flat=True)) - chose:
+        recipients.append(_default(user_id, Condition.SYNC_FAILING, AlertSubscription.Scope.ALL))
+    channels = defaultdict(list)
+    for r in recipients:
+        if r.condition == Condition.POLICY_FAILING:
+            channels[r.user_id].append(r)
+    owners = ExpiryPolicy.objects.filter(owner__is_active=True).values_list("owner_id", flat=True)
+    for user_id in set(owners):
+        own = channels.get(user_id)
+        recipients.append(
+            _default(
+                user_id,
+                Condition.POLICY_FAILING,
+                OWN_POLICIES,
+                email=any(r.email for r in own) if own else True,
+                urgent=any(r.email and r.urgent for r in own) if own else True,
+            )
+        )
+    return recipients
+
+
+def recipient(s: AlertSubscription) -> Recipient:
+    return Recipient(
+        s.user_id,
+        s.condition,
+        s.scope,
+        frozenset(s.account_ids),
+        frozenset(s.audience_ids),
+        s.days,
+        s.email,
+        s.urgent,
+    )
+
+
+def _default(user_id: int, condition: str, scope: str, *, email=True, urgent=True) -> Recipient:
+    return Recipient(
+        user_id, condition, scope, frozenset(), frozenset(), DEFAULT_DAYS, email, urgent
+    )
+
+
+def assignees(segment_ids: Sequence[int]) -> dict[int, int]:
+    """Whom each segment is assigned to, for the "assigned to me" scope (batched)."""
+    return assignees_of(segment_ids=segment_ids)
+
+
+def matches(recipient: Recipient, alert: Alert, segment: tuple | None, assignee) -> bool:
+    if recipient.condition != alert.condition:
+        return False
+    if alert.segment_id is None:
+        return True
+    days_left = alert.values.get("days_left", 0)
+    if alert.condition == Condition.ENDS_SOON and days_left > recipient.days:
+        return False
+    _, account_id, audience_id = segment or (None, None, None)
+    scope = recipient.scope
+    if scope == OWN_POLICIES:
+        return recipient.user_id in {p["owner_id"] for p in alert.values.get("policies", [])}
+    return (
+        scope == AlertSubscription.Scope.ALL
+        or (scope == AlertSubscription.Scope.ACCOUNTS and account_id in recipient.account_ids)
+        or (scope == AlertSubscription.Scope.AUDIENCES and audience_id in recipient.audience_ids)
+        or (scope == AlertSubscription.Scope.ASSIGNED and assignee == recipient.user_id)
+    )
+
+
+def segment_rows(segment_ids: Sequence[int]) -> dict[int, tuple]:
+    rows = {}
+    for chunk in chunks(segment_ids):
+        for row in Segment.objects.filter(segment_id__in=chunk).values_list(
+            "segment_id", "name", "account_id", "audience_id"
+        ):
+            rows[row[0]] = row[1:]
+    return rows

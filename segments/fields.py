@@ -8,6 +8,7 @@ arithmetic (and failing there with a 500).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 from django import forms
@@ -35,7 +36,8 @@ def as_id(value: str) -> int | None:
 
 
 class IdsField(forms.CharField):
-    """Ids separated by commas (or semicolons); ``what`` names them in errors."""
+    """Ids separated by commas, semicolons or spaces (as the policies' exclusions and
+    the alert subscriptions take them); ``what`` names them in errors."""
 
     def __init__(self, *, what: str = "id", **kwargs):
         self.what = what
@@ -43,12 +45,13 @@ class IdsField(forms.CharField):
 
     def clean(self, value) -> list[int]:
         ids = []
-        for part in super().clean(value).replace(";", ",").split(","):
-            if not (part := part.strip()):
+        for part in re.split(r"[\s,;]+", super().clean(value)):
+            if not part:
                 continue
             if (number := as_id(part)) is None:
                 raise forms.ValidationError(
-                    f"“{part[:20]}” is not an {self.what}: use whole numbers separated by commas."
+                    f"“{part[:20]}” is not an {self.what}: use whole numbers separated by "
+                    "commas or spaces."
                 )
             ids.append(number)
         return ids

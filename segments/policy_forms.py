@@ -66,6 +66,17 @@ class PolicyForm(forms.ModelForm):
         # A list in the model, ids separated by commas in the form.
         self.initial["excluded"] = ", ".join(str(i) for i in self.instance.excluded or [])
 
+    def clean_name(self) -> str:
+        """A name no other policy has, in any case ("Keep ahead" and "keep ahead" would
+        be two policies nobody tells apart in the activity)."""
+        name = self.cleaned_data["name"].strip()
+        others = ExpiryPolicy.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                f"A policy named “{others.first().name}” exists already: choose another name."
+            )
+        return name
+
     def clean_excluded(self) -> list[int]:
         raw = self.cleaned_data.get("excluded") or ""
         parts = [p for p in re.split(r"[\s,;]+", raw) if p]

@@ -242,6 +242,9 @@ def test_a_policy_is_deleted_after_a_confirmation_and_its_extensions_stay_audite
     assert "days kept ahead 60; days per extension 30" in row  # what it was, shown
     # Its name is free again; the deleted one is gone for good.
     assert client.post("/policies/new/", {**form_data(), "intent": "save"}).status_code == 302
+    # Taken, in any case, it says so plainly.
+    taken = client.post("/policies/new/", {**form_data(name="keep AHEAD "), "intent": "save"})
+    assert "A policy named “Keep ahead” exists already: choose another name." in taken.text
     assert client.post(f"/policies/{policy.pk}/delete/").status_code == 404
     # One that made nothing says so, instead of "the 0 extensions".
     fresh = ExpiryPolicy.objects.get()

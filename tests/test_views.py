@@ -136,6 +136,9 @@ def test_bad_audience_filters_are_reported(viewer_client, synced, query, message
 def test_audiences_by_ids_and_between_dates(viewer_client, synced):
     response = viewer_client.get("/audiences/?ids=1001,%201003")
     assert re.findall(r'href="/audiences/(\d+)/"', response.text) == ["1001", "1003"]
+    # Spaces alone separate them too, as in the policies' exclusions and the alerts.
+    response = viewer_client.get("/audiences/?ids=1001%201003")
+    assert re.findall(r'href="/audiences/(\d+)/"', response.text) == ["1001", "1003"]
     dates = sorted(Audience.objects.values_list("last_updated", flat=True))
     lower, upper = dates[10], dates[30]
     # datetime-local inputs carry the operator's wall time.

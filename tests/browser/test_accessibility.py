@@ -38,6 +38,24 @@ def table_overflow(page: Page) -> int:
     )
 
 
+def filters_overlapping(page: Page) -> list[str]:
+    """The filter controls whose boxes overlap another's: [name, name, ...]."""
+    return page.evaluate(
+        """() => {
+          const form = document.getElementById('segment-filters');
+          const boxes = [...form.querySelectorAll('.field input, .field select')]
+            .filter(e => e.offsetParent).map(e => [e.name, e.getBoundingClientRect()]);
+          const apart = (r, q) => r.right - 1 <= q.left || q.right - 1 <= r.left
+            || r.bottom - 1 <= q.top || q.bottom - 1 <= r.top;
+          const hit = [];
+          boxes.forEach(([a, r], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+            if (!apart(r, q)) hit.push(a + ' over ' + b);
+          }));
+          return hit;
+        }"""
+    )
+
+
 def close_dialog(page: Page) -> None:
     page.keyboard.press("Escape")
     expect(page.locator("#dialog")).to_be_hidden()
@@ -53,6 +71,14 @@ def test_axe_finds_nothing_on_any_page_or_dialog(new_context, mirror, sandbox, v
 
     page.goto("/segments/")
     audit(page, "segments", found, phone=phone)
+    # No filter runs under its neighbour, and a checkbox stands by its label.
+    assert not filters_overlapping(page), filters_overlapping(page)
+    for box in page.locator("#segment-filters .field.check").all():
+        gap = box.evaluate(
+            "f => f.querySelector('label').getBoundingClientRect().left"
+            " - f.querySelector('input').getBoundingClientRect().right"
+        )
+        assert 0 <= gap <= 16, f"a checkbox {gap:.0f} px from its label"
     if not phone:
         assert table_overflow(page) <= 0, "the segments table scrolls sideways at 1400 px"
         # A working screenful: at least 15 whole rows above the fold of a 1400 by 900 screen.

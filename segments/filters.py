@@ -149,7 +149,7 @@ class SegmentFilter(TableFilterSet):
         label="End date",
         choices=[
             ("", "Any"),
-            ("expired", "Expired"),
+            ("expired", "Past its end date"),  # not the status "Expired": any status
             ("within", "Ends within N days"),
             ("between", "Ends between"),
         ],

@@ -78,6 +78,8 @@ def test_a_chip_brings_the_filter_form_along_out_of_band(viewer_client, synced):
     plain = viewer_client.get("/segments/?ends=expired", headers=htmx).text
     assert 'id="segment-filters"' not in plain
     assert 'id="chip-ends"' in plain
+    # Named as the overview names it: the status "Expired" is another thing.
+    assert " ".join(_chips(plain)["ends"][0]) == "Remove filter End date: Past its end date"
 
 
 def test_the_pipeline_bar_is_one_tab_stop_named_by_its_numbers(viewer_client, synced):

@@ -20,29 +20,46 @@ FAST = TransportConfig(
 )
 
 
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or fixtures & {"transactional_db", "live_server"}
+    )
+
+
+def _uses_db(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("django_db")) or "db" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every transactional test must roll back by serialization. One that does not
     ends with a flush that re-runs post_migrate (content types, permissions, the
     role groups made again under new keys), and the next test that restores the
-    serialized rows then fails to set up on a duplicate content type."""
+    serialized rows then fails to set up on a duplicate content type.
+
+    And they run after every other database test, as pytest-django orders them:
+    a serialized rollback restores the rows at the next such test's start, so the
+    last one leaves an empty database. Ordered again here, last: pytest's grouping
+    of the browser tests' parametrized fixtures had moved them ahead of 130 other
+    database tests, which then found no role groups."""
     unserialized = []
     for item in items:
         marker = item.get_closest_marker("django_db")
         fixtures = set(getattr(item, "fixturenames", ()))
-        transactional = (marker and marker.kwargs.get("transaction")) or fixtures & {
-            "transactional_db",
-            "live_server",
-        }
         serialized = (
             marker and marker.kwargs.get("serialized_rollback")
         ) or "django_db_serialized_rollback" in fixtures
-        if transactional and not serialized:
+        if _transactional(item) and not serialized:
             unserialized.append(item.nodeid)
     if unserialized:
         raise pytest.UsageError(
             "transactional tests without serialized_rollback=True in their "
             f"django_db mark: {', '.join(unserialized)}"
         )
+    items.sort(key=lambda item: 1 if _transactional(item) else 0 if _uses_db(item) else 2)
 
 
 @pytest.fixture(scope="session")

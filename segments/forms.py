@@ -264,3 +264,15 @@ class RefreshForm(forms.Form):
     )
     id = IdField(required=False)
     full = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") in ("audience", "segment") and not data.get("id"):
+            self.add_error("id", f"which {data['scope']} to refresh is missing.")
+        return data
+
+    def problem(self) -> str:
+        """What is wrong, in one clause: a scope or id the form does not know."""
+        if "scope" in self.errors:
+            return "unknown scope (it is all, audience or segment)."
+        return self.errors["id"][0] if "id" in self.errors else "the request was not understood."

@@ -129,6 +129,14 @@ def local_times(text) -> str:
     return mark_safe("".join([*out, text[last:]]))  # noqa: S308 - escaped above
 
 
+def iso_when(text) -> str:
+    """``when`` of a date-time stored as ISO text (a bulk run's parameters)."""
+    try:
+        return when(datetime.fromisoformat(str(text)))
+    except ValueError:
+        return str(text)
+
+
 def days_left_badge(days: int | None, *, soon: int = 7) -> str:
     if days is None:
         return "—"

@@ -183,9 +183,12 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def refresh(request: HttpRequest) -> HttpResponse:
     """Refresh the whole platform, one audience or one segment from the remote."""
     form = RefreshForm(request.POST)
-    form.is_valid()
-    scope, target = form.cleaned_data.get("scope") or "all", form.cleaned_data.get("id")
     back = next_url(request, reverse("overview"))
+    if not form.is_valid():
+        # A mistyped scope or id is not a refresh of the whole platform.
+        messages.error(request, "Nothing was refreshed: " + form.problem())
+        return messages_only(request) if request.htmx else redirect(back)
+    scope, target = form.cleaned_data["scope"] or "all", form.cleaned_data["id"]
     try:
         if scope == "segment" and target:
             found = sync.segment_refresh(segment_id=target)

@@ -109,3 +109,16 @@ def test_all_matching_from_an_audience_page_means_that_audience(op_client, synce
     )
     assert set(run.segment_ids) == expected
     assert run.params["query"] == f"audience={audience_id}"
+
+
+def test_a_new_end_date_shows_as_a_date_in_the_viewer_s_zone(op_client, synced):
+    """It showed as stored: "2027-02-01T09:15:00-05:00"."""
+    from datetime import UTC, datetime
+
+    run = _prepare(op_client, "ends=within&within_days=5")
+    end = datetime(2027, 2, 1, 14, 15, tzinfo=UTC)
+    bulk.bulk_run_confirm(run=run, actor=Actor(user=run.created_by), days=None, end_date=end)
+    op_client.cookies["tz"] = "America%2FNew_York"
+    page = op_client.get(f"/bulk/{run.pk}/").text
+    assert "new end date <time" in page
+    assert ">01 Feb 2027 09:15</time>" in page

@@ -141,3 +141,19 @@ def test_a_bulk_delete_accounts_for_a_segment_already_being_deleted(synced, live
     assert f"A delete of “{live.name}” is already scheduled: nothing more was scheduled." in page
     assert ScheduledDelete.objects.filter(segment_id=live.pk).count() == 1
     assert ScheduledDelete.objects.filter(bulk_run=run).count() == 1
+
+
+def test_a_bulk_delete_of_one_segment_is_worded_for_one(synced, live):
+    ann = logged_in(make_user("ann", "Operator"))
+    prepared = ann.post(
+        "/segments/bulk/", {"intent": "delete-selected", "selected": [str(live.pk)]}, headers=HTMX
+    ).text
+    assert "This applies to exactly <strong>1</strong> segment:" in prepared
+    assert "starting with" not in prepared
+    assert "It is deleted on the platform in 5 minutes" in prepared
+    token = form_fields(prepared)["form_token"]
+    run = BulkRun.objects.get()
+    ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "1"}, headers=HTMX)
+    page = ann.get(f"/bulk/{run.pk}/").text
+    assert "1 delete waiting: in <span" in page
+    assert ">Undo it</button>" in page

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from segments.models import Audience, Segment
+from segments.models import Audience, Segment, SyncState
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +201,24 @@ def test_refresh_one_segment_reads_it_back(viewer_client, synced):
     assert response.headers["HX-Refresh"] == "true"
     segment.refresh_from_db()
     assert segment.name == "Renamed on the platform"
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ({"scope": "bogus"}, "unknown scope (it is all, audience or segment)."),
+        ({"scope": "segment"}, "which segment to refresh is missing."),
+        ({"scope": "audience", "id": "x"}, "Nothing was refreshed: "),
+    ],
+)
+def test_a_refresh_of_something_unknown_refreshes_nothing(viewer_client, synced, data, said):
+    """It had fallen back to a refresh of the whole platform."""
+    synced.requests.clear()
+    response = viewer_client.post("/refresh/", data, headers={"HX-Request": "true"})
+    assert said in response.text
+    assert "Nothing was refreshed: " in response.text
+    assert not synced.requests.count("platform_accounts")  # a sync's first call
+    assert not SyncState.objects.filter(running_since__isnull=False).exists()
 
 
 def test_pages_carry_a_nonce_csp(viewer_client, synced):

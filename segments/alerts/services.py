@@ -31,6 +31,7 @@ from segments.models import (
     Condition,
     Notification,
     Review,
+    Segment,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -171,7 +172,8 @@ def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationRepor
 
 def alert_acknowledge(*, actor: Actor, alert_id: int, state: str = Review.State.ACKNOWLEDGED):
     """Acknowledge an alert: it raises nothing new until it clears; the segment's review
-    state is set (audited) and the alert is read in the actor's inbox."""
+    state is set (audited; not a deleted segment's: nobody works on it) and the alert
+    is read in the actor's inbox."""
     now = timezone.now()
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert_id)
@@ -181,7 +183,8 @@ def alert_acknowledge(*, actor: Actor, alert_id: int, state: str = Review.State.
         Notification.objects.filter(alert=alert, user=actor.user, read_at__isnull=True).update(
             read_at=now
         )
-        if alert.segment_id is not None:
+        live = Segment.objects.filter(segment_id=alert.segment_id, is_deleted=False)
+        if alert.segment_id is not None and live.exists():
             review_set(actor=actor, segment_id=alert.segment_id, state=state)
     return alert
 

@@ -10,6 +10,7 @@ register = template.Library()
 
 register.filter("when", presentation.when)
 register.filter("local_times", presentation.local_times)
+register.filter("iso_when", presentation.iso_when)
 register.filter("number", presentation.number)
 register.filter("status_badge", presentation.status_badge)
 register.filter("country", presentation.country_name)

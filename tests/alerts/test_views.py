@@ -18,6 +18,7 @@ from segments.models import (
     Condition,
     Notification,
     Review,
+    Segment,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -97,6 +98,13 @@ def test_an_operator_acknowledges_and_a_viewer_may_not(client, operator, viewer,
     assert Review.objects.get(segment_id=alert.segment_id).state == "acknowledged"
     assert AuditEvent.objects.filter(segment_id=alert.segment_id, action="review").exists()
     assert client.post(reverse("alert-acknowledge", args=[999_999])).status_code == 302
+    # A deleted segment's alert is acknowledged without a review state: nobody works on it.
+    other = alerted.exclude(alert=alert).first().alert
+    Segment.objects.filter(segment_id=other.segment_id).update(is_deleted=True)
+    client.post(reverse("alert-acknowledge", args=[other.pk]))
+    other.refresh_from_db()
+    assert other.acknowledged_by == operator
+    assert not Review.objects.filter(segment_id=other.segment_id).exists()
 
 
 def test_a_new_subscription_finds_the_alerts_already_open_in_its_scope(

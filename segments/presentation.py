@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zlib
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
@@ -135,6 +136,20 @@ def iso_when(text) -> str:
         return when(datetime.fromisoformat(str(text)))
     except ValueError:
         return str(text)
+
+
+def url_masked(url: str) -> str:
+    """A URL as a page shows it: a password in it, and the values of its query (a
+    webhook's token), as •••."""
+    parts = urlsplit(str(url))
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":•••@", 1)
+    query = "&".join(
+        f"{key}=•••" if value else key
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def days_left_badge(days: int | None, *, soon: int = 7) -> str:

@@ -152,5 +152,7 @@ def webhook_post(*, url: str, secret: str, body: bytes) -> Attempt:
     except requests.RequestException as exc:
         return Attempt(False, None, f"Could not connect: {type(exc).__name__}")
     ok = 200 <= answer.status_code < 300
-    error = "" if ok else f"HTTP {answer.status_code}: {answer.text[:200]}"
+    # The status's reason, not the body: a receiver's error page can quote the URL
+    # it was called at, a token in its query included (the log is shown on a page).
+    error = "" if ok else (answer.reason or "refused")[:100]
     return Attempt(ok, answer.status_code, error)

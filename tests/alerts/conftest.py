@@ -66,10 +66,12 @@ def _handler(receiver: Receiver):
                 receiver.hang.wait(30)
                 return
             status = receiver.statuses.pop(0) if receiver.statuses else 200
+            # An error page quoting the address it was called at, as many do.
+            answer = b"ok" if status < 300 else f"Nothing at {self.path}".encode()
             self.send_response(status)
-            self.send_header("Content-Length", "2")
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(answer)
 
         def log_message(self, *args):
             pass

@@ -95,7 +95,33 @@ def test_a_failing_delivery_gives_up_after_the_last_attempt(
     evaluate()
     delivery = WebhookDelivery.objects.order_by("id").first()
     assert (delivery.status, delivery.attempts, delivery.last_status) == ("failed", 3, 503)
-    assert delivery.last_error.startswith("HTTP 503")
+    assert delivery.last_error == "Service Unavailable"  # the reason, not the body
+
+
+def test_a_webhook_s_token_and_password_stay_off_the_page(
+    evaluate, synced, receiver_factory, quick_webhooks, client
+):
+    """An admin's page showed the URL whole, and the receiver's error page quoting it."""
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    receiver = receiver_factory(statuses=[404] * 10)
+    host = receiver.url.split("//", 1)[1]
+    webhook_endpoint_create(
+        user=None,
+        name="team",
+        url=f"http://hook:hook-pass-123@{host}?token=TOKEN-456&channel=",
+        secret=SECRET,
+        conditions=[Condition.ENDS_SOON],
+    )
+    evaluate()
+    assert WebhookDelivery.objects.first().last_status == 404
+    client.force_login(User.objects.create_superuser("ada", password="pw-for-tests-only"))
+    page = client.get(reverse("alert-webhooks")).content.decode()
+    assert f"http://hook:•••@{host}?token=•••&amp;channel" in page
+    assert "hook-pass-123" not in page
+    assert "TOKEN-456" not in page
+    assert "HTTP 404 Not Found" in page
 
 
 def test_a_receiver_that_never_answers_delays_nothing_else(

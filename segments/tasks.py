@@ -43,17 +43,22 @@ def sync_platform(*, full: bool = False) -> dict:
         return {"already_running": str(sync_running() or "Another sync is running.")}
     if not report.ok:
         logger.warning("sync failed: %s", "; ".join(report.errors))
-    result = dataclasses.asdict(report)
-    # Alerts after every sync, a failed one too (it may raise "sync failing"); an
-    # error there is logged and leaves the sync's own result standing.
+    return {**dataclasses.asdict(report), "alerts": sync_aftermath(report=report)}
+
+
+def sync_aftermath(*, report) -> dict | None:
+    """What follows every sync, scheduled or by hand (``manage.py sync``): the alerts,
+    after a failed sync too (it may raise "sync failing"), then the active expiry
+    policies (each write reads its segment first, so a failed sync does not mislead
+    them). Returns the alerts' report; ``None`` if evaluating them failed, which is
+    logged and leaves the sync's own result standing."""
     try:
-        result["alerts"] = alerts_evaluate(sync_report=report).as_dict()
+        alerts = alerts_evaluate(sync_report=report).as_dict()
     except Exception:
         logger.exception("alert evaluation after the sync failed")
-    # Active expiry policies next (each write reads its segment first, so a failed
-    # sync does not mislead them).
+        alerts = None
     policies_after_sync()
-    return result
+    return alerts
 
 
 @task

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from django.core.management import call_command
@@ -91,8 +93,18 @@ def test_a_failure_half_way_leaves_whole_audiences_and_the_next_run_resumes(
 
 
 def test_sync_command_reports_and_fails_loudly(db, remote_settings, fresh_sandbox, capsys):
+    from segments.models import AlertSubscription, Notification
+    from tests.conftest import make_user
+
+    reader = make_user("vera", "Viewer")
+    AlertSubscription.objects.create(user=reader, condition="ends_soon")
     call_command("sync", full=True)
-    assert "Full sync in" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Full sync in" in out
+    # The alerts follow, as after a scheduled sync: the inbox is not empty until then.
+    raised = int(re.search(r"Alerts: (\d+) raised", out).group(1))
+    assert raised > 0
+    assert Notification.objects.filter(user=reader).exists()
     fresh_sandbox.faults.set("platform_accounts", status=500, kind="html")
     from django.core.management.base import CommandError
 

@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from segments.services.sync_lock import sync_exclusive, sync_running
+from segments.tasks import sync_aftermath
 
 
 class Command(BaseCommand):
@@ -47,5 +48,13 @@ class Command(BaseCommand):
             f"{report.audiences_refreshed} refreshed, {report.segments_written} segments "
             f"written, {report.segments_retired} retired, {report.snapshots} count snapshots."
         )
+        # As after a scheduled sync: right after `make run`, the inbox had stayed empty
+        # until the scheduler's first sync, minutes later.
+        alerts = sync_aftermath(report=report)
+        if alerts is not None:
+            self.stdout.write(
+                f"Alerts: {alerts['raised']} raised, {alerts['cleared']} cleared, "
+                f"{alerts['notifications']} notifications."
+            )
         if not report.ok:
             raise CommandError("Sync failed: " + "; ".join(report.errors))

@@ -166,13 +166,10 @@ def queue_review(request: HttpRequest) -> HttpResponse:
     """Acknowledge or resolve several segments of the overview's queue at once."""
     form = QueueReviewForm(request.POST, segment_ids=_queue_selection(request))
     if form.is_valid():
-        done = review.reviews_set(
-            actor=actor_of(request),
-            segment_ids=form.cleaned_data["selected"],
-            state=form.cleaned_data["state"],
-        )
-        label = Review.State(form.cleaned_data["state"]).label
-        messages.success(request, f"{_segments(len(done))}: {label}.")
+        selected, state = form.cleaned_data["selected"], form.cleaned_data["state"]
+        changed = review.reviews_set(actor=actor_of(request), segment_ids=selected, state=state)
+        label = Review.State(state).label
+        messages.success(request, _changed_text(len(selected), len(changed), label))
     return _queue_response(request, form)
 
 
@@ -189,15 +186,20 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             actor=actor_of(request), segment_ids=selected, assignee=assignee
         )
         whom = assignee.get_username() if assignee else "nobody"
-        already = len(selected) - len(changed)
-        if not changed:
-            text = f"{_segments(already)}: already assigned to {whom}, nothing changed."
-        else:
-            text = f"{_segments(len(changed))}: assigned to {whom}."
-            if already:
-                text += f" {_segments(already)} already {'was' if already == 1 else 'were'}."
-        messages.success(request, text)
+        messages.success(request, _changed_text(len(selected), len(changed), f"assigned to {whom}"))
     return _queue_response(request, form)
+
+
+def _changed_text(selected: int, changed: int, done: str) -> str:
+    """What a queue action did: "2 segments: Acknowledged. 1 segment already was."
+    (a stale tab, or some in that state already), or that nothing changed."""
+    already = selected - changed
+    if not changed:
+        return f"{_segments(already)}: already {done[:1].lower()}{done[1:]}, nothing changed."
+    text = f"{_segments(changed)}: {done}."
+    if already:
+        text += f" {_segments(already)} already {'was' if already == 1 else 'were'}."
+    return text
 
 
 def _segments(count: int) -> str:

@@ -29,6 +29,12 @@ def test_three_queue_items_acknowledged_at_once_each_audited(op_client, synced):
     assert states == dict.fromkeys(first_three, "acknowledged")
     audited = AuditEvent.objects.filter(action="review", segment_id__in=first_three)
     assert sorted(audited.values_list("segment_id", flat=True)) == sorted(first_three)
+    # From a stale tab: said as it is, and nothing audited twice.
+    again = op_client.post(
+        "/queue/review/", {"state": "acknowledged", "selected": first_three}, headers=HTMX
+    )
+    assert "3 segments: already acknowledged, nothing changed." in again.text
+    assert audited.count() == 3
 
 
 def test_the_queue_refuses_unknown_segments_and_an_empty_selection(op_client, synced):

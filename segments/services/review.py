@@ -56,6 +56,15 @@ def review_clear(*, actor: Actor, segment_id: int) -> None:
         )
 
 
-def reviews_set(*, actor: Actor, segment_ids: list[int], state: str) -> list[Review]:
-    """One review state for several segments, each change audited on its own."""
-    return [review_set(actor=actor, segment_id=i, state=state) for i in segment_ids]
+def reviews_set(*, actor: Actor, segment_ids: list[int], state: str) -> list[int]:
+    """One review state for several segments, each change audited on its own. Returns
+    the segments it changed: those in that state already are left as they are."""
+    already = set(
+        Review.objects.filter(segment_id__in=segment_ids, state=state).values_list(
+            "segment_id", flat=True
+        )
+    )
+    changed = [i for i in segment_ids if i not in already]
+    for segment_id in changed:
+        review_set(actor=actor, segment_id=segment_id, state=state)
+    return changed

@@ -89,6 +89,11 @@ def test_a_view_a_policy_uses_is_not_deleted_and_its_users_are_named(ann):
         ceiling_days=180,
     )
     client = logged_in(ann)
+    # Said on the views page at once, not after a confirmation that then fails.
+    listed = client.get("/views/").content.decode()
+    assert "A policy's scope: it stays shared and is not deleted" in listed
+    assert f'action="/views/{view.pk}/delete/"' not in listed
+    assert f'action="/views/{view.pk}/share/"' not in listed
     page = client.post(f"/views/{view.pk}/delete/", follow=True).content.decode()
     assert SavedView.objects.filter(pk=view.pk).exists()
     assert "was not deleted" in page

@@ -33,7 +33,8 @@ def scheduled_delete_undo(request: HttpRequest, scheduled_id: int) -> HttpRespon
     if scheduled_delete_cancel(actor=actor_of(request), scheduled=scheduled):
         messages.success(request, f"Delete of “{scheduled.segment_name}” undone: nothing was sent.")
     elif scheduled.state == ScheduledDelete.State.CANCELLED:
-        by = scheduled.cancelled_by.get_username() if scheduled.cancelled_by else "someone"
+        who = scheduled.cancelled_by
+        by = "you" if who == request.user else who.get_username() if who else "someone"
         messages.info(
             request,
             f"The delete of “{scheduled.segment_name}” was undone already, by {by}: "

@@ -330,3 +330,10 @@ def test_a_view_is_renamed_or_given_the_table_it_was_opened_from_by_its_owner(an
     assert "Only the owner of a view can change or delete it." in other
     view.refresh_from_db()
     assert view.name == "Ours"
+
+
+def test_no_views_is_a_sentence_not_an_empty_table(bob):
+    """Its one long cell was cut off inside the card on a phone."""
+    page = logged_in(bob).get("/views/").content.decode()
+    assert "No saved views yet. Filter and sort the" in page
+    assert 'id="views-table"' not in page

@@ -80,8 +80,10 @@ def test_delete_waits_shows_a_countdown_and_is_undone_by_another_operator(synced
     assert "Deleting in" not in ann.get(f"/segments/{live.segment_id}/").text
     # Undo twice (a stale tab): it says what is true.
     again = bob.post(f"/deletes/{scheduled.pk}/undo/", follow=True).text
-    assert f"The delete of “{live.name}” was undone already, by bob: nothing was sent." in again
+    assert f"The delete of “{live.name}” was undone already, by you: nothing was sent." in again
     assert "Too late" not in again
+    from_ann = ann.post(f"/deletes/{scheduled.pk}/undo/", follow=True).text
+    assert "was undone already, by bob: nothing was sent." in from_ann
     # Once sent, it is too late, said plainly.
     ScheduledDelete.objects.filter(pk=scheduled.pk).update(state=ScheduledDelete.State.DONE)
     late = bob.post(f"/deletes/{scheduled.pk}/undo/", follow=True).text

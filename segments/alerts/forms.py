@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from segments.alerts.recipients import DEFAULT_DAYS
 from segments.alerts.webhooks import webhook_url_validate
 from segments.fields import as_id
 from segments.models import Account, AlertSubscription, Condition
 from segments.selectors.audiences import audiences_in_catalogue
 
 Scope = AlertSubscription.Scope
-DEFAULT_DAYS = 7
 
 
 def _audience_ids(text: str) -> list[int]:

@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from segments.models import Alert, AlertSubscription, Condition, ExpiryPolicy, Segment
-from segments.selectors.team import assignees_of
 
 DEFAULT_DAYS = 7
 # The scope of a policy owner's default recipient: the segments their own policies
@@ -89,11 +88,6 @@ def _default(user_id: int, condition: str, scope: str, *, email=True, urgent=Tru
     return Recipient(
         user_id, condition, scope, frozenset(), frozenset(), DEFAULT_DAYS, email, urgent
     )
-
-
-def assignees(segment_ids: Sequence[int]) -> dict[int, int]:
-    """Whom each segment is assigned to, for the "assigned to me" scope (batched)."""
-    return assignees_of(segment_ids=segment_ids)
 
 
 def matches(recipient: Recipient, alert: Alert, segment: tuple | None, assignee) -> bool:

@@ -35,6 +35,7 @@ from segments.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from segments.selectors.team import assignees_of
 from segments.services.audit import Actor
 from segments.services.review import review_set
 
@@ -59,7 +60,7 @@ def _notify(alerts: list[Alert], segments: dict[int, tuple]) -> list[Notificatio
     by_condition = defaultdict(list)
     for recipient in recipients:
         by_condition[recipient.condition].append(recipient)
-    assignees = fanout.assignees([a.segment_id for a in alerts if a.segment_id])
+    assignees = assignees_of(segment_ids=[a.segment_id for a in alerts if a.segment_id])
     notifications: dict[tuple[int, int], Notification] = {}
     for alert in alerts:
         segment = segments.get(alert.segment_id)
@@ -257,7 +258,7 @@ def _open_alerts_to_inbox(subscription: AlertSubscription) -> None:
     recipient = dataclasses.replace(fanout.recipient(subscription), email=False, urgent=False)
     open_alerts = list(Alert.objects.filter(condition=subscription.condition, cleared_at=None))
     segments = fanout.segment_rows([a.segment_id for a in open_alerts if a.segment_id])
-    assignees = fanout.assignees([a.segment_id for a in open_alerts if a.segment_id])
+    assignees = assignees_of(segment_ids=[a.segment_id for a in open_alerts if a.segment_id])
     covered = [
         alert
         for alert in open_alerts

@@ -18,6 +18,7 @@ from segments.selectors.policies import (
     policy_flagged,
     policy_list,
     policy_recent_items,
+    policy_scope_names,
     policy_scope_problems,
 )
 from segments.services import policies as policy_services
@@ -71,6 +72,7 @@ def _dry_run_context(policy: ExpiryPolicy) -> dict:
 @permission_required(VIEW, raise_exception=True)
 def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy = get_object_or_404(ExpiryPolicy.objects.select_related("owner"), pk=policy_id)
+    policy_scope_names(policies=[policy])
     return render(
         request,
         "segments/policy_detail.html",

@@ -6,8 +6,9 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
-from segments.models import Account, ExpiryPolicy
+from segments.models import Account, Audience, ExpiryPolicy
 from tests.conftest import make_user
 from tests.test_policies import busiest_account
 
@@ -120,8 +121,13 @@ def test_an_account_is_named_or_given_by_its_id_which_the_accounts_page_shows(sy
     client.post("/policies/new/", {**by_name, "intent": "save"})
     policy = ExpiryPolicy.objects.get()
     assert policy.scope_value == str(account.pk)
-    listed = client.get("/policies/").content.decode()
-    assert f'account <a href="/segments/?account={account.pk}">{account.pk}</a>' in listed
+    # Pages name the account, with its id beside the name.
+    named = (
+        f'account <a href="/segments/?account={account.pk}">{escape(account.name)}</a> '
+        f'<span class="muted">({account.pk})</span>'
+    )
+    assert named in client.get("/policies/").content.decode()
+    assert named in client.get(f"/policies/{policy.pk}/").content.decode()
     # Two accounts of one name: the id tells them apart.
     twin = Account.objects.exclude(pk=account.pk).first()
     Account.objects.filter(pk=twin.pk).update(name=account.name)
@@ -133,6 +139,23 @@ def test_an_account_is_named_or_given_by_its_id_which_the_accounts_page_shows(sy
         "/policies/new/", {**form_data(scope_value="999999"), "name": "Digits", "intent": "save"}
     )
     assert ExpiryPolicy.objects.get(name="Digits").scope_value == str(twin.pk)
+
+
+def test_an_audience_scope_is_named_and_an_id_gone_from_the_mirror_shown_as_it_is(synced):
+    client = logged_in(make_user("ann", "Operator"))
+    audience = Audience.objects.order_by("pk").first()
+    client.post(
+        "/policies/new/",
+        {**form_data(scope="audience", scope_value=str(audience.pk)), "intent": "save"},
+    )
+    policy = ExpiryPolicy.objects.get()
+    link = f'audience <a href="/segments/?audience={audience.pk}">'
+    assert f"{link}{escape(audience.name)}</a>" in client.get("/policies/").content.decode()
+    # Gone from the catalogue since: the id alone, not an empty link.
+    ExpiryPolicy.objects.filter(pk=policy.pk).update(scope_value="987654321")
+    gone = client.get(f"/policies/{policy.pk}/").content.decode()
+    assert 'audience <a href="/segments/?audience=987654321">987654321</a>' in gone
+    assert '<span class="muted">(987654321)</span>' not in gone
 
 
 def test_viewers_read_operators_edit_and_pause_with_history(synced):

@@ -6,7 +6,14 @@ from datetime import datetime, timedelta
 
 from django.db.models import Max, QuerySet, Subquery
 
-from segments.models import ExpiryPolicy, PolicyRunItem, ScheduledDelete, Segment
+from segments.models import (
+    Account,
+    Audience,
+    ExpiryPolicy,
+    PolicyRunItem,
+    ScheduledDelete,
+    Segment,
+)
 from segments.models.policies import FAILURES_FLAGGED
 from segments.policy_rules import Candidate, Scope
 from segments.selectors.saved_views import saved_view_problems, saved_view_segments
@@ -75,8 +82,34 @@ def policy_extension_count(*, policy: ExpiryPolicy) -> int:
     return policy.items.filter(outcome="done").count()
 
 
-def policy_list() -> QuerySet[ExpiryPolicy]:
-    return ExpiryPolicy.objects.select_related("owner", "scope_view")
+def policy_list() -> list[ExpiryPolicy]:
+    return policy_scope_names(
+        policies=list(ExpiryPolicy.objects.select_related("owner", "scope_view"))
+    )
+
+
+def policy_scope_names(*, policies: list[ExpiryPolicy]) -> list[ExpiryPolicy]:
+    """Each policy with ``scope_name``: the name of the account or audience its scope
+    holds the id of ("" when the mirror has none of that id), so a page need not show
+    a bare number."""
+    kind = ExpiryPolicy.Scope
+    ids = {kind.ACCOUNT: set(), kind.AUDIENCE: set()}
+    for policy in policies:
+        if policy.scope in ids and policy.scope_value.isdigit():
+            ids[policy.scope].add(int(policy.scope_value))
+    names = {
+        kind.ACCOUNT: dict(
+            Account.objects.filter(pk__in=ids[kind.ACCOUNT]).values_list("pk", "name")
+        ),
+        kind.AUDIENCE: dict(
+            Audience.objects.filter(pk__in=ids[kind.AUDIENCE]).values_list("pk", "name")
+        ),
+    }
+    for policy in policies:
+        known = names.get(policy.scope, {})
+        value = policy.scope_value
+        policy.scope_name = known.get(int(value), "") if value.isdigit() else ""
+    return policies
 
 
 def policy_recent_items(*, policy: ExpiryPolicy, limit: int = 50) -> list[PolicyRunItem]:

@@ -12,8 +12,9 @@ Outcome = AuditEvent.Outcome
 Action = AuditEvent.Action
 RETRYABLE = (Outcome.FAILED, Outcome.CONFLICT)
 # A delete with undo ends its part in the run "done" when scheduled; what became of it
-# is its latest event: still waiting, sent (a delete), or undone.
-WAITING, UNDONE = "waiting", "undone"
+# is its latest event: still waiting, sent (a delete), or undone. One whose delete was
+# scheduled already (by another operator or run) is refused, and not a refusal to fix.
+WAITING, UNDONE, DELETING = "waiting", "undone", "deleting"
 # The report's groups in order (what needs the operator first, what went as asked
 # last): (key, heading, what the summary calls them).
 REPORT_GROUPS = (
@@ -22,6 +23,7 @@ REPORT_GROUPS = (
     (Outcome.CONFLICT, "Changed meanwhile", "changed meanwhile"),
     (Outcome.REFUSED, "Refused", "refused"),
     (Outcome.NOT_FOUND, "Already gone", "already gone"),
+    (DELETING, "Being deleted already: nothing more was scheduled", "being deleted already"),
     (WAITING, "Waiting to be deleted", "waiting to be deleted"),
     (UNDONE, "Undone: nothing was sent", "undone"),
     (Outcome.DONE, "Done", "done"),
@@ -33,6 +35,8 @@ def _group(event: AuditEvent) -> str:
         return WAITING
     if event.outcome == Outcome.DONE and event.action == Action.UNDO_DELETE:
         return UNDONE
+    if event.outcome == Outcome.REFUSED and event.action == Action.SCHEDULE_DELETE:
+        return DELETING
     return event.outcome
 
 

@@ -5,13 +5,14 @@ whether an alert is within a recipient's scope."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from segments.models import Alert, AlertSubscription, Condition, ExpiryPolicy, Segment
+from segments.selectors.team import assignees_of
 
 DEFAULT_DAYS = 7
 # The scope of a policy owner's default recipient: the segments their own policies
@@ -88,6 +89,22 @@ def _default(user_id: int, condition: str, scope: str, *, email=True, urgent=Tru
     return Recipient(
         user_id, condition, scope, frozenset(), frozenset(), DEFAULT_DAYS, email, urgent
     )
+
+
+def hearers(
+    alerts: Sequence[Alert], recipients: Iterable[Recipient], segments: dict[int, tuple]
+) -> Iterator[tuple[Alert, Recipient]]:
+    """Each alert with each recipient who hears of it (``segments``: ``segment_rows``
+    of the alerts' segments)."""
+    assignees = assignees_of(segment_ids=[a.segment_id for a in alerts if a.segment_id])
+    by_condition = defaultdict(list)
+    for recipient in recipients:
+        by_condition[recipient.condition].append(recipient)
+    for alert in alerts:
+        segment, assignee = segments.get(alert.segment_id), assignees.get(alert.segment_id)
+        for recipient in by_condition[alert.condition]:
+            if matches(recipient, alert, segment, assignee):
+                yield alert, recipient
 
 
 def matches(recipient: Recipient, alert: Alert, segment: tuple | None, assignee) -> bool:

@@ -9,10 +9,8 @@ condition that still holds changes nothing (acknowledged or not).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import zoneinfo
-from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -35,7 +33,6 @@ from segments.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from segments.selectors.team import assignees_of
 from segments.services.audit import Actor
 from segments.services.review import review_set
 
@@ -56,24 +53,14 @@ class EvaluationReport:
 
 
 def _notify(alerts: list[Alert], segments: dict[int, tuple]) -> list[Notification]:
-    recipients = fanout.recipients()
-    by_condition = defaultdict(list)
-    for recipient in recipients:
-        by_condition[recipient.condition].append(recipient)
-    assignees = assignees_of(segment_ids=[a.segment_id for a in alerts if a.segment_id])
     notifications: dict[tuple[int, int], Notification] = {}
-    for alert in alerts:
-        segment = segments.get(alert.segment_id)
-        for recipient in by_condition[alert.condition]:
-            if not fanout.matches(recipient, alert, segment, assignees.get(alert.segment_id)):
-                continue
-            key = (recipient.user_id, alert.pk)
-            note = notifications.setdefault(
-                key,
-                Notification(user_id=recipient.user_id, alert=alert, created_at=alert.raised_at),
-            )
-            note.email |= recipient.email
-            note.urgent |= recipient.email and recipient.urgent
+    for alert, recipient in fanout.hearers(alerts, fanout.recipients(), segments):
+        note = notifications.setdefault(
+            (recipient.user_id, alert.pk),
+            Notification(user_id=recipient.user_id, alert=alert, created_at=alert.raised_at),
+        )
+        note.email |= recipient.email
+        note.urgent |= recipient.email and recipient.urgent
     return Notification.objects.bulk_create(notifications.values(), batch_size=1000)
 
 
@@ -255,17 +242,10 @@ def _open_alerts_to_inbox(subscription: AlertSubscription) -> None:
     """The alerts already open that a new subscription covers, in its user's inbox: raised
     before it, they had reached nobody new (26 segments ending within 7 days, 4 in the
     inbox). Not mailed: they are the state found, not news; the next ones are mailed."""
-    recipient = dataclasses.replace(fanout.recipient(subscription), email=False, urgent=False)
+    recipient = fanout.recipient(subscription)
     open_alerts = list(Alert.objects.filter(condition=subscription.condition, cleared_at=None))
     segments = fanout.segment_rows([a.segment_id for a in open_alerts if a.segment_id])
-    assignees = assignees_of(segment_ids=[a.segment_id for a in open_alerts if a.segment_id])
-    covered = [
-        alert
-        for alert in open_alerts
-        if fanout.matches(
-            recipient, alert, segments.get(alert.segment_id), assignees.get(alert.segment_id)
-        )
-    ]
+    covered = [alert for alert, _ in fanout.hearers(open_alerts, [recipient], segments)]
     Notification.objects.bulk_create(
         [
             Notification(user_id=subscription.user_id, alert=a, created_at=a.raised_at)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import zoneinfo
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -158,23 +159,37 @@ def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationRepor
     return report
 
 
-def alert_acknowledge(*, actor: Actor, alert_id: int, state: str = Review.State.ACKNOWLEDGED):
+class Acknowledged(StrEnum):
+    """What an acknowledgement did: only the first one, of an alert still open, sets the
+    segment's review state (a stale inbox must not overwrite a newer one)."""
+
+    NOW = "now"
+    ALREADY = "already"
+    CLEARED = "cleared"
+
+
+def alert_acknowledge(
+    *, actor: Actor, alert_id: int, state: str = Review.State.ACKNOWLEDGED
+) -> tuple[Alert, Acknowledged]:
     """Acknowledge an alert: it raises nothing new until it clears; the segment's review
-    state is set (audited; not a deleted segment's: nobody works on it) and the alert
-    is read in the actor's inbox."""
+    state is set (audited; not a deleted segment's: nobody works on it). The alert is
+    read in the actor's inbox in any case."""
     now = timezone.now()
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().get(pk=alert_id)
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by = now, actor.user
-            alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        alert = Alert.objects.select_for_update().select_related("acknowledged_by").get(pk=alert_id)
         Notification.objects.filter(alert=alert, user=actor.user, read_at__isnull=True).update(
             read_at=now
         )
+        if alert.acknowledged_at is not None:
+            return alert, Acknowledged.ALREADY
+        if alert.cleared_at is not None:
+            return alert, Acknowledged.CLEARED
+        alert.acknowledged_at, alert.acknowledged_by = now, actor.user
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
         live = Segment.objects.filter(segment_id=alert.segment_id, is_deleted=False)
         if alert.segment_id is not None and live.exists():
             review_set(actor=actor, segment_id=alert.segment_id, state=state)
-    return alert
+    return alert, Acknowledged.NOW
 
 
 def notification_mark_read(*, user, notification_id: int) -> int:

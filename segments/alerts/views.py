@@ -49,15 +49,29 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     actor = actor_of(request)
     try:
-        alert = services.alert_acknowledge(actor=actor, alert_id=alert_id)
+        alert, outcome = services.alert_acknowledge(actor=actor, alert_id=alert_id)
     except Alert.DoesNotExist:
         messages.error(request, "That alert no longer exists.")
         return redirect("alert-inbox")
-    messages.success(
-        request,
-        "Acknowledged: no new alert for this until it clears"
-        + ("; the segment's review state is Acknowledged." if alert.segment_id else "."),
-    )
+    if outcome == services.Acknowledged.ALREADY:
+        who = alert.acknowledged_by
+        by = "you" if who == request.user else (who.get_username() if who else "a former user")
+        messages.info(
+            request,
+            f"Acknowledged already, by {by}: nothing changed, the segment's review state included.",
+        )
+    elif outcome == services.Acknowledged.CLEARED:
+        messages.info(
+            request,
+            "This alert has cleared (what raised it no longer holds): "
+            "there is nothing to acknowledge, and nothing changed.",
+        )
+    else:
+        messages.success(
+            request,
+            "Acknowledged: no new alert for this until it clears"
+            + ("; the segment's review state is Acknowledged." if alert.segment_id else "."),
+        )
     return redirect("alert-inbox")
 
 

@@ -78,7 +78,8 @@ def test_an_acknowledged_alert_stays_quiet_sets_the_review_and_is_audited(synced
     AlertSubscription.objects.create(user=operator, condition=Condition.ENDS_SOON)
     sync_and_evaluate()
     note = Notification.objects.filter(user=operator).select_related("alert").first()
-    alert_acknowledge(actor=Actor(operator, "127.0.0.1"), alert_id=note.alert_id)
+    _, outcome = alert_acknowledge(actor=Actor(operator, "127.0.0.1"), alert_id=note.alert_id)
+    assert outcome == "now"
     review = Review.objects.get(segment_id=note.alert.segment_id)
     assert review.state == Review.State.ACKNOWLEDGED
     event = AuditEvent.objects.get(segment_id=note.alert.segment_id)

@@ -107,6 +107,35 @@ def test_an_operator_acknowledges_and_a_viewer_may_not(client, operator, viewer,
     assert not Review.objects.filter(segment_id=other.segment_id).exists()
 
 
+def test_a_stale_acknowledge_changes_nothing_and_says_what_is_true(client, operator, alerted):
+    """Two tabs of the inbox: the second Acknowledge must not set the review state back
+    over what someone chose since; an alert that cleared is not acknowledged."""
+    alert = alerted.first().alert
+    client.force_login(operator)
+    client.post(reverse("alert-acknowledge", args=[alert.pk]))
+    admin = make_user("ada", "Admin")
+    Review.objects.filter(segment_id=alert.segment_id).update(state=Review.State.RESOLVED)
+    events = AuditEvent.objects.filter(segment_id=alert.segment_id).count()
+    client.force_login(admin)
+    stale = client.post(reverse("alert-acknowledge", args=[alert.pk]), follow=True).text
+    assert f"Acknowledged already, by {operator.username}: nothing changed" in stale
+    assert Review.objects.get(segment_id=alert.segment_id).state == Review.State.RESOLVED
+    assert AuditEvent.objects.filter(segment_id=alert.segment_id).count() == events
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == operator
+    # Cleared before anyone acknowledged it.
+    cleared = alerted.exclude(alert=alert).first()
+    Alert.objects.filter(pk=cleared.alert_id).update(cleared_at=timezone.now())
+    client.force_login(operator)
+    page = client.post(reverse("alert-acknowledge", args=[cleared.alert_id]), follow=True).text
+    assert "This alert has cleared" in page
+    assert "the segment&#x27;s review state is Acknowledged" not in page
+    assert not Review.objects.filter(segment_id=cleared.alert.segment_id).exists()
+    assert Alert.objects.get(pk=cleared.alert_id).acknowledged_at is None
+    cleared.refresh_from_db()
+    assert cleared.read_at is not None  # out of the inbox's unread all the same
+
+
 def test_a_new_subscription_finds_the_alerts_already_open_in_its_scope(
     client, operator, viewer, alerted, evaluate
 ):

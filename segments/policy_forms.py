@@ -30,6 +30,9 @@ class PolicyForm(forms.ModelForm):
         help_text="Segment ids this policy leaves alone, separated by commas or spaces.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The version of the policy this form was loaded with (its ``updated_at``), so that
+    # saving it cannot undo, unseen, a change someone saved meanwhile.
+    loaded = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = ExpiryPolicy
@@ -65,6 +68,8 @@ class PolicyForm(forms.ModelForm):
         self.fields["scope_view"].required = False
         # A list in the model, ids separated by commas in the form.
         self.initial["excluded"] = ", ".join(str(i) for i in self.instance.excluded or [])
+        if self.instance.pk:
+            self.initial["loaded"] = self.instance.updated_at.isoformat()
 
     def clean_name(self) -> str:
         """A name no other policy has, in any case ("Keep ahead" and "keep ahead" would

@@ -9,6 +9,8 @@ from django.test import Client
 from django.utils.html import escape
 
 from segments.models import Account, Audience, ExpiryPolicy
+from segments.policy_forms import PolicyForm
+from segments.services.policies import PolicyNameTaken, policy_save
 from tests.conftest import make_user
 from tests.test_policies import busiest_account
 
@@ -268,7 +270,15 @@ def test_a_policy_is_deleted_after_a_confirmation_and_its_extensions_stay_audite
     # Taken, in any case, it says so plainly.
     taken = client.post("/policies/new/", {**form_data(name="keep AHEAD "), "intent": "save"})
     assert "A policy named “Keep ahead” exists already: choose another name." in taken.text
-    assert client.post(f"/policies/{policy.pk}/delete/").status_code == 404
+    # A stale tab's action on it, or its page, says it is gone: not a 404 about segments.
+    again = client.post(f"/policies/{policy.pk}/delete/", follow=True)
+    assert f"No expiry policy has the id {policy.pk}: it was deleted" in again.text
+    for gone in (f"/policies/{policy.pk}/", f"/policies/{policy.pk}/edit/"):
+        page = client.get(gone)
+        assert page.status_code == 404
+        assert f"No expiry policy has the id {policy.pk}: it was deleted" in page.text
+    paused = client.post(f"/policies/{policy.pk}/pause/", {"paused": "1"}, follow=True)
+    assert f"No expiry policy has the id {policy.pk}" in paused.text
     # One that made nothing says so, instead of "the 0 extensions".
     fresh = ExpiryPolicy.objects.get()
     asked = client.get(f"/policies/{fresh.pk}/delete/").content.decode()
@@ -279,3 +289,52 @@ def test_a_policy_is_deleted_after_a_confirmation_and_its_extensions_stay_audite
         "it had made no extension."
         in AuditEvent.objects.filter(action="delete_policy").first().message
     )
+
+
+def loaded_form(client, policy) -> dict:
+    """The edit form's fields as the page sends them (the version it was loaded with)."""
+    page = client.get(f"/policies/{policy.pk}/edit/").text
+    loaded = re.search(r'name="loaded" value="([^"]+)"', page).group(1)
+    return {**form_data(), "loaded": loaded, "intent": "save"}
+
+
+def test_two_operators_editing_one_policy_the_later_save_undoes_nothing_unseen(synced):
+    ann, bob = logged_in(make_user("ann", "Operator")), logged_in(make_user("bob", "Operator"))
+    ann.post("/policies/new/", {**form_data(), "intent": "save"})
+    policy = ExpiryPolicy.objects.get()
+    ann_form, bob_form = loaded_form(ann, policy), loaded_form(bob, policy)
+    assert (
+        bob.post(f"/policies/{policy.pk}/edit/", {**bob_form, "ceiling_days": "150"}).status_code
+        == 302
+    )
+    # Ann's tab still shows 180 days: her change of the step must not put 180 back.
+    stale = ann.post(f"/policies/{policy.pk}/edit/", {**ann_form, "step_days": "45"})
+    assert stale.status_code == 200
+    assert "Not saved: this policy was changed since you loaded it" in stale.text
+    assert "never beyond (days from now) “180” → “150”" in stale.text  # what bob changed
+    assert re.search(r'name="ceiling_days" value="150"', stale.text)  # the form, as it is now
+    policy.refresh_from_db()
+    assert (policy.ceiling_days, policy.step_days) == (150, 30)
+    assert [e.username for e in policy.edits.order_by("id")] == ["ann", "bob"]
+    # Made again from the form as it is now, it saves.
+    again = {**loaded_form(ann, policy), "ceiling_days": "150", "step_days": "45"}
+    assert ann.post(f"/policies/{policy.pk}/edit/", again).status_code == 302
+    policy.refresh_from_db()
+    assert (policy.ceiling_days, policy.step_days) == (150, 45)
+    # The same form sent twice (a retry): the second finds what it asks and says saved.
+    assert ann.post(f"/policies/{policy.pk}/edit/", again).status_code == 302
+    assert policy.edits.count() == 3
+
+
+def test_a_policy_created_twice_at_once_is_made_once_and_the_second_is_told(synced):
+    """Two creates of one name at once both pass the form's checks before either saves
+    (a race no test times reliably): the second save meets the constraint and is told."""
+    ann = make_user("ann", "Operator")
+    first = PolicyForm(form_data())
+    second = PolicyForm(form_data())
+    assert first.is_valid()
+    assert second.is_valid()
+    policy_save(policy=first.instance, user=ann)
+    with pytest.raises(PolicyNameTaken):
+        policy_save(policy=second.instance, user=ann)
+    assert ExpiryPolicy.objects.count() == 1

@@ -88,6 +88,10 @@ def policy_list() -> list[ExpiryPolicy]:
     )
 
 
+def policy_find(*, policy_id: int) -> ExpiryPolicy | None:
+    return ExpiryPolicy.objects.select_related("owner", "scope_view").filter(pk=policy_id).first()
+
+
 def policy_scope_names(*, policies: list[ExpiryPolicy]) -> list[ExpiryPolicy]:
     """Each policy with ``scope_name``: the name of the account or audience its scope
     holds the id of ("" when the mirror has none of that id), so a page need not show

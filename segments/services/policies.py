@@ -75,30 +75,72 @@ def _shown(policy: ExpiryPolicy, name: str) -> str:
     return "" if value is None else str(value)
 
 
-def policy_save(*, policy: ExpiryPolicy, user) -> ExpiryPolicy:
-    """Create or update ``policy``; every change is recorded with who made it."""
-    before = ExpiryPolicy.objects.filter(pk=policy.pk).first() if policy.pk else None
+class PolicyChanged(Exception):
+    """The policy was saved by someone else since the form was loaded: saving the form
+    would undo their change unseen. ``edits``: what they changed, oldest first."""
+
+    def __init__(self, policy: ExpiryPolicy, edits: list[ExpiryPolicyEdit]):
+        super().__init__(f"policy {policy.pk} changed since it was loaded")
+        self.policy, self.edits = policy, edits
+
+
+class PolicyNameTaken(Exception):
+    """Another policy took the name meanwhile (two creates at once)."""
+
+
+def _changes(before: ExpiryPolicy | None, policy: ExpiryPolicy) -> dict:
     changes = {}
     for name, label in EDITED_FIELDS.items():
         old = _shown(before, name) if before else ""
         new = _shown(policy, name)
         if before is None or old != new:
             changes[label] = [old if before else None, new]
+    return changes
+
+
+def policy_save(*, policy: ExpiryPolicy, user, loaded: datetime | None = None) -> ExpiryPolicy:
+    """Create or update ``policy``; every change is recorded with who made it.
+
+    ``loaded``: the ``updated_at`` the form was loaded with. If the policy was saved
+    since, ``PolicyChanged`` (unless what is asked is what it is now: a second submit).
+    Raises ``ExpiryPolicy.DoesNotExist`` if it was deleted meanwhile, and
+    ``PolicyNameTaken`` if a policy of that name was made meanwhile."""
     with transaction.atomic():
+        before = None
+        if policy.pk:
+            before = ExpiryPolicy.objects.select_for_update().get(pk=policy.pk)
+        changes = _changes(before, policy)
+        if before is not None and loaded is not None and before.updated_at != loaded:
+            if not changes:
+                return before
+            raise PolicyChanged(before, list(before.edits.filter(at__gt=loaded).order_by("at")))
         if before is None:
             policy.owner = policy.owner or user
         policy.updated_at = timezone.now()
-        policy.save()
+        try:
+            with transaction.atomic():
+                policy.save()
+        except IntegrityError as error:
+            if ExpiryPolicy.objects.filter(name=policy.name).exclude(pk=policy.pk).exists():
+                raise PolicyNameTaken(policy.name) from error
+            raise
         if changes:
             ExpiryPolicyEdit.objects.create(
-                policy=policy, user=user, username=user.get_username(), changes=changes
+                policy=policy,
+                user=user,
+                username=user.get_username(),
+                changes=changes,
+                at=policy.updated_at,
             )
     return policy
 
 
 def policy_set_paused(*, policy: ExpiryPolicy, user, paused: bool) -> ExpiryPolicy:
-    policy.paused = paused
-    return policy_save(policy=policy, user=user)
+    """Pause or resume the policy as it is now (not as the caller loaded it)."""
+    with transaction.atomic():
+        current = ExpiryPolicy.objects.select_for_update().get(pk=policy.pk)
+        current.paused = paused
+        return policy_save(policy=current, user=user)
 
 
 def policy_delete(*, policy: ExpiryPolicy, actor: Actor) -> bool:

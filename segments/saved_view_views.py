@@ -22,8 +22,10 @@ from segments.selectors.saved_views import (
     saved_view_defaulted_by,
     saved_view_list,
     saved_view_names,
+    saved_views_coverage,
 )
 from segments.services.saved_views import (
+    ScopeWouldWiden,
     SharingNotAllowed,
     ViewInUse,
     default_view_set,
@@ -45,6 +47,7 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
     for view in views:  # from what the list prefetched
         view.defaulted_by = saved_view_defaulted_by(view=view, other_than=request.user)
     return {
+        **saved_views_coverage(views=views, table=current if table else None),
         "views": views,
         "current": current,
         "table": table,
@@ -156,7 +159,7 @@ def saved_view_edit(request: HttpRequest, view_id: int) -> HttpResponse:
             shared=view.shared,
             params=form.params if table else None,
         )
-    except PermissionDenied as exc:
+    except (PermissionDenied, ScopeWouldWiden) as exc:
         messages.error(request, str(exc))
     except IntegrityError:
         messages.error(request, "You already have a view with this name.")

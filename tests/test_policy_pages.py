@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.http import QueryDict
 from django.test import Client
 from django.utils.html import escape
 
@@ -196,12 +197,42 @@ def test_a_change_to_a_policy_s_view_is_in_the_policy_s_history(synced):
         {**form_data(scope="view", scope_view=str(view.pk), scope_value=""), "intent": "save"},
     )
     policy = ExpiryPolicy.objects.get()
-    saved_view_update(view=view, user=ann, name="Paused", shared=True, params={"sort": "name"})
+    params = QueryDict("status=Active&sort=name")
+    saved_view_update(view=view, user=ann, name="Paused", shared=True, params=params)
     saved_view_update(view=view, user=ann, name="Paused only", shared=True)
     page = admin.get(f"/policies/{policy.pk}/").content.decode()
-    assert "Scope view’s table “status=Paused” → “sort=name”" in page
+    assert "Scope view’s table “status=Paused” → “status=Active&amp;sort=name”" in page
     assert "Scope view’s name “Paused” → “Paused only”" in page
     assert [e.username for e in policy.edits.order_by("id")] == ["ada", "ann", "ann"]
+
+
+def test_a_policy_s_view_is_not_given_a_table_without_filters_and_the_page_counts(synced):
+    """ "Update to this table" from page 2 of the plain table stored "every segment" in
+    a view that scoped a policy: the policy would have extended them all."""
+    from segments.models import SavedView, Segment
+
+    ann = make_user("ann", "Operator")
+    view = SavedView.objects.create(owner=ann, name="Paused", shared=True, query="status=Paused")
+    client = logged_in(ann)
+    client.post(
+        "/policies/new/",
+        {**form_data(scope="view", scope_view=str(view.pk), scope_value=""), "intent": "save"},
+    )
+    paused = Segment.objects.visible().filter(status="Paused").count()
+    active = Segment.objects.visible().filter(status="Active").count()
+    plain = client.get("/views/", {"table": "page=2"}).text
+    assert "The table you came from has no filter: this view, a policy's scope" in plain
+    assert "Update view Paused to the table" not in plain
+    refused = client.post(f"/views/{view.pk}/edit/", {"table": "page=2"}, follow=True).text
+    assert "a table without filters would have it extend every segment" in refused
+    view.refresh_from_db()
+    assert view.query == "status=Paused"
+    # A filtered table: the confirmation says what the policy would then cover.
+    filtered = client.get("/views/", {"table": "status=Active"}).text
+    assert f"it covers {paused} segments now, and would then cover {active}." in filtered
+    client.post(f"/views/{view.pk}/edit/", {"table": "status=Active"})
+    view.refresh_from_db()
+    assert view.query == "status=Active"
 
 
 def test_a_fields_help_text_is_shown_and_describes_its_input(synced):

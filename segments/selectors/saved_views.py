@@ -37,6 +37,12 @@ def canonical_table_query(params) -> str:
     )
 
 
+def table_filtered(params) -> bool:
+    """Whether the table ``params`` filters the segments at all (a sort, a page or a page
+    size alone does not)."""
+    return segment_filter(data=params).form.active_count > 0
+
+
 def table_columns(params) -> tuple[str, ...]:
     return visible_columns(params, columns=CHOOSABLE_COLUMNS)
 
@@ -78,6 +84,21 @@ def saved_view_problems(*, view: SavedView) -> list[str]:
         f"{form.fields[name].label if name in form.fields else 'The filters'}: {' '.join(errors)}"
         for name, errors in form.errors.items()
     ]
+
+
+def saved_views_coverage(*, views: list[SavedView], table: str | None) -> dict:
+    """What "Update to this table" would do to the views that scope expiry policies: each
+    such view gets ``covers`` (its segments now); the table (canonical query, ``None``
+    when the page was not opened from one) is ``table_filtered`` or not (a view of a
+    policy is not given a table without filters) and ``table_covers`` segments."""
+    scoping = [view for view in views if view.policies.all()]
+    if table is None or not scoping:
+        return {"table_filtered": True, "table_covers": None}
+    for view in scoping:
+        view.covers = saved_view_segments(view=view).count()
+    segments = segment_filter(data=QueryDict(table))
+    covers = 0 if segments.form.errors else segments.qs.count()
+    return {"table_filtered": segments.form.active_count > 0, "table_covers": covers}
 
 
 def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from segments.models import ExpiryPolicyEdit, SavedView, ViewPreference
 from segments.permissions import OPERATE
-from segments.selectors.saved_views import canonical_table_query
+from segments.selectors.saved_views import canonical_table_query, table_filtered
 
 
 class SharingNotAllowed(PermissionDenied):
@@ -29,6 +29,19 @@ class ViewInUse(Exception):
         them = "them" if len(users) > 1 else "it"
         super().__init__(
             f"This view is the scope of: {', '.join(users)}. Change or delete {them} first."
+        )
+
+
+class ScopeWouldWiden(Exception):
+    """A view that scopes expiry policies is not given a table without filters: they
+    would extend every segment (the views page offered "Update to this table" from
+    page 2 of the plain table)."""
+
+    def __init__(self, users: list[str]):
+        super().__init__(
+            f"This view is the scope of {', '.join(users)}: a table without filters would "
+            "have it extend every segment. Filter the table first, or change the policy's "
+            "scope."
         )
 
 
@@ -68,6 +81,8 @@ def saved_view_update(*, view: SavedView, user, name: str, shared: bool, params=
     _may_share(user, shared and not view.shared)
     if view.shared and not shared and (users := _users_of(view)):
         raise ViewInUse(users)
+    if params is not None and not table_filtered(params) and (users := _users_of(view)):
+        raise ScopeWouldWiden(users)
     unshared = view.shared and not shared
     before = {"name": view.name, "table": view.query}
     view.name, view.shared = name, shared

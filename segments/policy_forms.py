@@ -11,7 +11,7 @@ from django.utils import timezone
 from segments.fields import as_id
 from segments.models import ExpiryPolicy, SavedView
 from segments.selectors.audiences import account_ids_for, audience_in_catalogue
-from segments.selectors.segments import segment_statuses
+from segments.selectors.segments import segment_ids_known, segment_statuses
 
 MAX_DAYS = 1825  # five years: no policy needs to look further
 
@@ -88,7 +88,15 @@ class PolicyForm(forms.ModelForm):
         bad = [p for p in parts if not re.fullmatch(r"[0-9]{1,18}", p)]
         if bad:
             raise forms.ValidationError(f"Not segment ids: {', '.join(bad[:5])}.")
-        return sorted({int(p) for p in parts})
+        ids = sorted({int(p) for p in parts})
+        # A new id the mirror never held is a typo (one excluded before stays, gone or not).
+        new = set(ids) - set(self.instance.excluded or [])
+        if unknown := sorted(new - segment_ids_known(segment_ids=sorted(new))):
+            listed = ", ".join(str(i) for i in unknown[:5])
+            raise forms.ValidationError(
+                f"No segment has the id{'s' if len(unknown) > 1 else ''} {listed}."
+            )
+        return ids
 
     def clean_ceiling_date(self):
         value = self.cleaned_data.get("ceiling_date")
@@ -110,7 +118,9 @@ class PolicyForm(forms.ModelForm):
             data["scope_value"] = ""
         elif scope:
             data["scope_view"] = None
-            if scope == kind.ACCOUNT:
+            if "scope_value" in self.errors:
+                pass  # said already (too long)
+            elif scope == kind.ACCOUNT:
                 value = self._account_id(value)
             elif scope == kind.AUDIENCE:
                 value = self._audience_id(value)
@@ -178,7 +188,13 @@ class PolicyForm(forms.ModelForm):
     def _audience_id(self, text: str) -> str:
         """The audience id ``text`` gives, as the policy stores it, or an error."""
         if (audience_id := as_id(text)) is None:
-            self.add_error("scope_value", "Enter the audience id (digits only).")
+            digits = re.fullmatch(r"[0-9]+", text)
+            self.add_error(
+                "scope_value",
+                "No audience in the catalogue has that id."
+                if digits
+                else "Enter the audience id (digits only).",
+            )
         elif not audience_in_catalogue(audience_id=audience_id):
             self.add_error("scope_value", "No audience in the catalogue has that id.")
         else:

@@ -73,11 +73,19 @@ def test_bad_input_is_explained_not_a_500(synced):
         ({"ceiling_days": "30"}, "further than the 60 days ahead the policy keeps"),
         ({"ceiling_days": "", "ceiling_date": "2027-01-01T00:00"}, "later than 60 days from now"),
         ({"scope": "status", "scope_value": "Banana"}, "No segment has that status."),
+        ({"scope": "audience", "scope_value": "9" * 40}, "No audience in the catalogue"),
+        ({"excluded": "999999999"}, "No segment has the id 999999999."),
+        ({"scope": "name", "scope_value": "x" * 600}, "at most 500 characters"),
     ):
         response = client.post("/policies/new/", {**form_data(**bad), "intent": "save"})
         assert response.status_code == 200, bad
         assert error in response.content.decode(), bad
     assert not ExpiryPolicy.objects.exists()
+    # A value too long is said once: not also "Enter what the segments' name … must be".
+    long = client.post(
+        "/policies/new/", {**form_data(scope="name", scope_value="x" * 600), "intent": "save"}
+    ).text
+    assert "Enter what the segments" not in long
     # A ceiling date that is wrong is said once: not also "Give a ceiling".
     past = client.post(
         "/policies/new/",

@@ -51,6 +51,13 @@ def segment_ids_visible(*, segment_ids: list[int]) -> list[int]:
     )
 
 
+def segment_ids_known(*, segment_ids: list[int]) -> set[int]:
+    """Those of ``segment_ids`` the mirror has ever held (deleted ones included)."""
+    return set(
+        Segment.objects.filter(segment_id__in=segment_ids).values_list("segment_id", flat=True)
+    )
+
+
 def segment_get(*, segment_id: int, visible: bool = False) -> Segment:
     """One segment with its audience and account; 404 if unknown (or hidden, if ``visible``)."""
     queryset = Segment.objects.visible() if visible else Segment.objects.all()

@@ -9,6 +9,7 @@ from segments.alerts.recipients import DEFAULT_DAYS
 from segments.alerts.webhooks import webhook_url_validate
 from segments.fields import as_id
 from segments.models import Account, AlertSubscription, Condition
+from segments.permissions import OPERATE
 from segments.selectors.audiences import audiences_in_catalogue
 
 Scope = AlertSubscription.Scope
@@ -50,9 +51,16 @@ class SubscriptionForm(forms.Form):
         required=False, label="Mail at once (otherwise in the daily digest)"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accounts"].choices = Account.objects.values_list("id", "name")
+        if not user.has_perm(OPERATE):  # a viewer is assigned no segment
+            scope = self.fields["scope"]
+            scope.choices = [c for c in Scope.choices if c[0] != Scope.ASSIGNED]
+            scope.error_messages["invalid_choice"] = (
+                "Choose which segments: “assigned to me” is for operators, who are assigned"
+                " segments; a viewer is assigned none."
+            )
 
     def clean_audiences(self) -> list[int]:
         return _audience_ids(self.cleaned_data["audiences"])

@@ -41,26 +41,34 @@ def chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 
 def recipients() -> list[Recipient]:
-    """Every active user's subscriptions, and the defaults: admins hear of a failing
-    sync unless they chose their own subscription for it; an expiry policy's owner
-    always hears of their policy failing on a segment, by immediate mail unless their
-    own subscriptions to that condition say otherwise (their channels)."""
+    """Every active user's subscriptions, and the defaults (``default_recipients``)."""
     subscriptions = AlertSubscription.objects.filter(user__is_active=True)
-    recipients = [recipient(s) for s in subscriptions]
-    chose = {r.user_id for r in recipients if r.condition == Condition.SYNC_FAILING}
+    subscribed = [recipient(s) for s in subscriptions]
+    return subscribed + default_recipients(subscribed)
+
+
+def default_recipients(subscribed: list[Recipient], *, user=None) -> list[Recipient]:
+    """The defaults, given the subscriptions (of ``user`` alone, if given): admins hear
+    of a failing sync unless they chose their own subscription for it; an expiry
+    policy's owner always hears of their policy failing on a segment, by immediate mail
+    unless their own subscriptions to that condition say otherwise (their channels)."""
+    defaults = []
+    chose = {r.user_id for r in subscribed if r.condition == Condition.SYNC_FAILING}
     admins = get_user_model().objects.filter(
         Q(is_superuser=True) | Q(groups__name="Admin"), is_active=True
     )
+    owners = ExpiryPolicy.objects.filter(owner__is_active=True)
+    if user is not None:
+        admins, owners = admins.filter(pk=user.pk), owners.filter(owner=user)
     for user_id in set(admins.values_list("pk", flat=True)) - chose:
-        recipients.append(_default(user_id, Condition.SYNC_FAILING, AlertSubscription.Scope.ALL))
+        defaults.append(_default(user_id, Condition.SYNC_FAILING, AlertSubscription.Scope.ALL))
     channels = defaultdict(list)
-    for r in recipients:
+    for r in subscribed:
         if r.condition == Condition.POLICY_FAILING:
             channels[r.user_id].append(r)
-    owners = ExpiryPolicy.objects.filter(owner__is_active=True).values_list("owner_id", flat=True)
-    for user_id in set(owners):
+    for user_id in set(owners.values_list("owner_id", flat=True)):
         own = channels.get(user_id)
-        recipients.append(
+        defaults.append(
             _default(
                 user_id,
                 Condition.POLICY_FAILING,
@@ -69,7 +77,7 @@ def recipients() -> list[Recipient]:
                 urgent=any(r.email and r.urgent for r in own) if own else True,
             )
         )
-    return recipients
+    return defaults
 
 
 def recipient(s: AlertSubscription) -> Recipient:

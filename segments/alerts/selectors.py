@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from segments.alerts import recipients as fanout
 from segments.alerts.anomalies import LABELS
 from segments.models import (
     Account,
@@ -76,6 +77,13 @@ def subscriptions_of(*, user) -> list[AlertSubscription]:
         else:
             row.targets = [str(i) for i in row.audience_ids]
     return rows
+
+
+def default_subscriptions_of(*, user) -> list[fanout.Recipient]:
+    """What ``user`` hears of without subscribing (an admin: a failing sync; a policy's
+    owner: their policy failing), so their page can say so."""
+    subscribed = [fanout.recipient(s) for s in AlertSubscription.objects.filter(user=user)]
+    return fanout.default_recipients(subscribed, user=user)
 
 
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:

@@ -85,14 +85,18 @@ SUBSCRIBED = {
 @require_http_methods(["GET", "POST"])
 @permission_required(VIEW, raise_exception=True)
 def subscriptions(request: HttpRequest) -> HttpResponse:
-    form = SubscriptionForm(request.POST or None)
+    form = SubscriptionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         _, outcome = services.subscription_create(
             user=request.user, time_zone=timezone.get_current_timezone_name(), **form.cleaned_data
         )
         messages.success(request, SUBSCRIBED[outcome])
         return redirect("alert-subscriptions")
-    context = {"form": form, "subscriptions": selectors.subscriptions_of(user=request.user)}
+    context = {
+        "form": form,
+        "subscriptions": selectors.subscriptions_of(user=request.user),
+        "defaults": selectors.default_subscriptions_of(user=request.user),
+    }
     return render(request, "alerts/subscriptions.html", context, status=400 if form.errors else 200)
 
 

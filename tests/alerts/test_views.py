@@ -195,7 +195,11 @@ def test_a_subscription_that_could_not_work_is_refused_with_one_reason(client, v
     for bad, error in (
         ({"scope": "audiences", "audiences": "99999999"}, "No audience in the catalogue has"),
         ({"scope": "audiences", "audiences": "99999999999999999999999"}, "as numbers"),
-        ({"condition": "sync_failing", "scope": "assigned"}, "concerns the whole platform"),
+        (
+            {"condition": "sync_failing", "scope": "accounts", "accounts": ["201"]},
+            "concerns the whole platform",
+        ),
+        ({"scope": "assigned"}, "a viewer is assigned none"),
         ({"days": ""}, "Enter within how many days"),
         ({"email": "", "urgent": "on"}, "Mail at once needs"),
     ):
@@ -322,3 +326,35 @@ def test_anomalies_are_marked_filterable_and_explained_on_the_detail(
     # The chart marks the snapshot the rule flagged, in shape and words.
     assert detail.count('class="anomaly-mark"') == 1
     assert "Count anomaly flagged on this sync" in detail
+
+
+def test_the_page_says_what_a_user_hears_of_by_default(client, viewer, synced):
+    from segments.models import ExpiryPolicy
+
+    admin = make_user("ada", "Admin")
+    client.force_login(admin)
+    page = client.get(reverse("alert-subscriptions")).text
+    assert "No subscriptions yet: you hear only of what follows, by default." in page
+    assert "<strong>Scheduled sync failing</strong>, as an admin: by mail at once." in page
+    assert "<strong>Policy keeps failing</strong>" not in page
+    # Subscribed to it in their own way, the admin's default is theirs, not the default.
+    client.post(
+        reverse("alert-subscriptions"), {"condition": "sync_failing", "scope": "all", "days": 7}
+    )
+    assert "as an admin" not in client.get(reverse("alert-subscriptions")).text
+    # An operator who owns a policy hears of it failing; a viewer of nothing.
+    otto = make_user("olga", "Operator")
+    ExpiryPolicy.objects.create(
+        name="Keep",
+        scope="status",
+        scope_value="Active",
+        min_days_ahead=5,
+        step_days=5,
+        ceiling_days=30,
+        owner=otto,
+    )
+    client.force_login(otto)
+    owner_page = client.get(reverse("alert-subscriptions")).text
+    assert "for the expiry policies you own: by mail at once" in owner_page
+    client.force_login(viewer)
+    assert 'id="default-subscriptions"' not in client.get(reverse("alert-subscriptions")).text

@@ -42,9 +42,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     syncDependentFields(document);
     // A page loaded with an outcome (an action's redirect: "Delete undone", "Policy
-    // deleted") starts focus there, where the control the user pressed had been:
-    // read out, and Tab goes on from it. A page marking [autofocus] keeps its own.
-    var outcome = document.querySelector("#messages .banner");
+    // deleted", a save refused by [data-outcome]) starts focus there, where the control
+    // the user pressed had been: read out, and Tab goes on from it. A page marking
+    // [autofocus] keeps its own.
+    var outcome = document.querySelector("#messages .banner, .banner[data-outcome]");
     if (outcome && !document.querySelector("[autofocus]")) {
       outcome.setAttribute("tabindex", "-1");
       outcome.focus();

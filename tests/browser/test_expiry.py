@@ -242,3 +242,33 @@ def test_undo_a_delete_before_its_deadline(operator_page: Page, sandbox, undo_wi
     assert scheduled.state == ScheduledDelete.State.CANCELLED
     assert scheduled_deletes_run_due(now=scheduled.deadline + timedelta(seconds=1)) == 0
     assert sandbox.requests.count("delete_segment") == 0
+
+
+def test_a_policy_saved_meanwhile_is_not_undone_by_a_stale_form(operator_page: Page):
+    """Another operator saves the policy while this page's form is open: Save shows
+    what they changed, focused (read out), and the form as the policy now is."""
+    from segments.services.policies import policy_save
+
+    page = operator_page
+    policy = ExpiryPolicy.objects.create(
+        name="Keep ahead",
+        scope="account",
+        scope_value=str(busiest_account()),
+        min_days_ahead=60,
+        step_days=30,
+        ceiling_days=180,
+    )
+    page.goto(f"/policies/{policy.pk}/edit/")
+    other = User.objects.create_user("olga")
+    policy.ceiling_days = 150
+    policy_save(policy=policy, user=other)
+    page.get_by_label("Extending by (days at a time)").fill("45")
+    page.get_by_role("button", name="Save policy").click()
+    banner = page.locator("#policy-changed")
+    expect(banner).to_contain_text("Not saved: this policy was changed since you loaded it")
+    expect(banner).to_contain_text("never beyond (days from now) “180” → “150”")
+    expect(banner).to_be_focused()
+    expect(page.get_by_label("Never beyond (days from now)")).to_have_value("150")
+    expect(page.get_by_label("Extending by (days at a time)")).to_have_value("30")
+    policy.refresh_from_db()
+    assert (policy.ceiling_days, policy.step_days) == (150, 30)

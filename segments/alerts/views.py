@@ -114,7 +114,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            webhook_endpoints.webhook_endpoint_create(user=request.user, **form.cleaned_data)
+            webhook_endpoints.webhook_endpoint_create(actor=actor_of(request), **form.cleaned_data)
         except ValidationError as exc:
             form.add_error("url", exc)
         else:
@@ -132,14 +132,27 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 @permission_required(MANAGE_WEBHOOKS, raise_exception=True)
 def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
-    webhook_endpoints.webhook_endpoint_set_active(endpoint_id=endpoint_id, active=active)
+    endpoint, changed = webhook_endpoints.webhook_endpoint_set_active(
+        actor=actor_of(request), endpoint_id=endpoint_id, active=active
+    )
+    if endpoint is None:
+        messages.info(request, "That webhook was deleted.")
+    elif changed and active:
+        messages.success(request, f"Webhook “{endpoint.name}” resumed: alerts are posted to it.")
+    elif changed:
+        messages.success(
+            request, f"Webhook “{endpoint.name}” paused: nothing is posted to it until resumed."
+        )
+    else:
+        state = "active" if active else "paused"
+        messages.info(request, f"Webhook “{endpoint.name}” was {state} already: nothing changed.")
     return redirect("alert-webhooks")
 
 
 @require_POST
 @permission_required(MANAGE_WEBHOOKS, raise_exception=True)
 def webhook_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    if webhook_endpoints.webhook_endpoint_delete(endpoint_id=endpoint_id):
+    if webhook_endpoints.webhook_endpoint_delete(actor=actor_of(request), endpoint_id=endpoint_id):
         messages.success(request, "Webhook deleted.")
     else:
         messages.info(request, "That webhook was deleted already.")

@@ -28,6 +28,9 @@ class AuditEvent(models.Model):
         NOTE_DELETE = "note_delete", "Delete note"
         ASSIGN = "assign", "Assign segment"
         DELETE_POLICY = "delete_policy", "Delete expiry policy"
+        ADD_WEBHOOK = "add_webhook", "Add team webhook"
+        WEBHOOK_ACTIVE = "webhook_active", "Pause or resume team webhook"
+        DELETE_WEBHOOK = "delete_webhook", "Delete team webhook"
 
     class Outcome(models.TextChoices):
         DONE = "done", "Done"

@@ -26,6 +26,7 @@ from segments.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from segments.services.audit import Actor
 
 pytestmark = pytest.mark.django_db
 SECRET = "whsec-test-only"
@@ -42,7 +43,11 @@ def quick_webhooks(settings):
 
 def endpoint(receiver, name="team", conditions=(Condition.ENDS_SOON,)) -> WebhookEndpoint:
     return webhook_endpoint_create(
-        user=None, name=name, url=receiver.url, secret=SECRET, conditions=list(conditions)
+        actor=Actor(user=None),
+        name=name,
+        url=receiver.url,
+        secret=SECRET,
+        conditions=list(conditions),
     )
 
 
@@ -108,7 +113,7 @@ def test_a_webhook_s_token_and_password_stay_off_the_page(
     receiver = receiver_factory(statuses=[404] * 10)
     host = receiver.url.split("//", 1)[1]
     webhook_endpoint_create(
-        user=None,
+        actor=Actor(user=None),
         name="team",
         url=f"http://hook:hook-pass-123@{host}?token=TOKEN-456&channel=",
         secret=SECRET,

@@ -267,9 +267,15 @@ def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operato
     assert "Ends soon, Count anomaly" in page
     assert "No answer within 5 s" in page
     assert "a-long-enough-test-secret" not in page
-    client.post(reverse("alert-webhook-toggle", args=[endpoint.pk]), {"active": "0"})
+    paused = client.post(reverse("alert-webhook-toggle", args=[endpoint.pk]), {"active": "0"})
     endpoint.refresh_from_db()
     assert not endpoint.active
+    follow = client.get(paused.url).text
+    assert "Webhook “ops” paused: nothing is posted to it until resumed." in follow
+    stale = client.post(
+        reverse("alert-webhook-toggle", args=[endpoint.pk]), {"active": "0"}, follow=True
+    )
+    assert "Webhook “ops” was paused already: nothing changed." in stale.text
     # The same URL twice would post every alert twice; a webhook can be deleted.
     twice = client.post(reverse("alert-webhooks"), {**form, "name": "ops again"})
     assert twice.status_code == 400
@@ -284,6 +290,21 @@ def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operato
     assert not WebhookDelivery.objects.exists()
     again = client.post(reverse("alert-webhook-delete", args=[endpoint.pk]), follow=True)
     assert "That webhook was deleted already." in again.content.decode()
+    # Each change is in the activity: who, which webhook, its host; never its secret.
+    events = list(AuditEvent.objects.filter(username="ada").order_by("id"))
+    assert [e.action for e in events] == ["add_webhook", "webhook_active", "delete_webhook"]
+    assert events[0].message == (
+        "Team webhook “ops” (to 127.0.0.1) added: it posts Ends soon, Count anomaly."
+    )
+    assert events[1].message == "Team webhook “ops” (to 127.0.0.1) paused."
+    assert events[2].message == (
+        "Team webhook “ops” (to 127.0.0.1) deleted, with its log of 1 delivery."
+    )
+    activity = client.get("/activity/?action=add_webhook").text
+    assert "Team webhook “ops” (to 127.0.0.1) added" in activity
+    assert "a-long-enough-test-secret" not in "".join(
+        f"{e.message}{e.before}{e.after}" for e in events
+    )
 
 
 def test_a_sync_alert_links_to_the_overview(client, db):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from segments.alerts.webhook_endpoints import webhook_endpoint_create
 from segments.models import Condition, WebhookDelivery, WebhookEndpoint
+from segments.services.audit import Actor
 from tests.migrations import migrate, migrate_to_latest
 
 URL = "https://hooks.example.com/ops"
@@ -31,11 +32,11 @@ def test_a_url_too_long_for_the_unique_index_is_refused_clearly():
     (2,906 bytes) failed to insert with a database error instead of a form error."""
     long_ascii = "https://hooks.example.com/" + "a" * 970
     assert webhook_endpoint_create(
-        user=None, name="long", url=long_ascii, secret="s" * 20, conditions=[]
+        actor=Actor(user=None), name="long", url=long_ascii, secret="s" * 20, conditions=[]
     )
     with pytest.raises(ValidationError, match="a webhook URL has at most 2,000 bytes"):
         webhook_endpoint_create(
-            user=None,
+            actor=Actor(user=None),
             name="cjk",
             url="https://hooks.example.com/" + "東" * 960,
             secret="s" * 20,

@@ -76,7 +76,7 @@ def filled(mirror, sandbox, undo_window):
             time_zone="America/New_York",
         )
     webhook_endpoint_create(
-        user=admin,
+        actor=Actor(user=admin),
         name="Ops channel",
         url=f"http://127.0.0.1:{closed_port()}/hooks/segment-desk",
         secret="s3cret",

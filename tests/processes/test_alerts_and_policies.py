@@ -29,6 +29,7 @@ from segments.models import (
     Segment,
     WebhookDelivery,
 )
+from segments.services.audit import Actor
 from segments.services.policies import policy_save
 from segments.services.sync import sync_run
 from tests.conftest import make_user
@@ -89,7 +90,7 @@ def test_days_pass_and_the_scheduled_sync_alerts_and_applies_a_policy(
     )
     server, verified = signed_receiver()
     webhook_endpoint_create(
-        user=operator,
+        actor=Actor(user=operator),
         name="receiver",
         url=f"http://127.0.0.1:{server.server_address[1]}/hook",
         secret=SECRET,

@@ -6,11 +6,13 @@ import re
 from datetime import timedelta
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from segments.fields import as_id
 from segments.models import ExpiryPolicy, SavedView
 from segments.selectors.audiences import account_ids_for, audience_in_catalogue
+from segments.selectors.saved_views import table_selects_all
 from segments.selectors.segments import segment_ids_known, segment_statuses
 
 MAX_DAYS = 1825  # five years: no policy needs to look further
@@ -71,6 +73,15 @@ class PolicyForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["loaded"] = self.instance.updated_at.isoformat()
 
+    def clean_loaded(self):
+        """The version sent back as it was given; anything else is a tampered or broken
+        form, refused before it reaches a query (a year 1 date overflows SQLite's UTC)."""
+        loaded = self.cleaned_data.get("loaded")
+        now = timezone.now()
+        if loaded is not None and not (now - timedelta(days=36500) < loaded <= now):
+            raise forms.ValidationError("This form is out of date: open the policy again.")
+        return loaded
+
     def clean_name(self) -> str:
         """A name no other policy has, in any case ("Keep ahead" and "keep ahead" would
         be two policies nobody tells apart in the activity)."""
@@ -113,8 +124,15 @@ class PolicyForm(forms.ModelForm):
         scope, value = data.get("scope"), (data.get("scope_value") or "").strip()
         kind = ExpiryPolicy.Scope
         if scope == kind.VIEW:
-            if not data.get("scope_view"):
+            view = data.get("scope_view")
+            if not view:
                 self.add_error("scope_view", "Choose the shared view this policy covers.")
+            elif table_selects_all(QueryDict(view.query), user=view.owner):
+                self.add_error(
+                    "scope_view",
+                    "This view filters nothing: the policy would extend every segment. "
+                    "Choose a view with a filter.",
+                )
             data["scope_value"] = ""
         elif scope:
             data["scope_view"] = None

@@ -65,8 +65,8 @@ def _policy_form(request: HttpRequest, policy: ExpiryPolicy) -> HttpResponse:
                     "name", "A policy of this name was saved meanwhile: choose another name."
                 )
             except policy_services.PolicyChanged as conflict:
-                changed = conflict
-                form = PolicyForm(instance=conflict.policy)
+                changed, policy = conflict, conflict.policy  # the heading: as it is now
+                form = PolicyForm(instance=policy)
             else:
                 messages.success(request, f"Policy “{saved.name}” saved.")
                 return redirect("policy-detail", policy_id=saved.pk)
@@ -125,6 +125,10 @@ def policy_pause(request: HttpRequest, policy_id: int) -> HttpResponse:
     if policy is None:
         return _gone(request, policy_id)
     paused = request.POST.get("paused") == "1"
+    state = "paused" if paused else "active"
+    if policy.paused == paused:  # a stale tab's second click
+        messages.info(request, f"Policy “{policy.name}” was {state} already: nothing changed.")
+        return redirect("policy-detail", policy_id=policy.pk)
     try:
         policy_services.policy_set_paused(policy=policy, user=request.user, paused=paused)
     except ExpiryPolicy.DoesNotExist:  # deleted since

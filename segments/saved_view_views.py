@@ -47,7 +47,7 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
     for view in views:  # from what the list prefetched
         view.defaulted_by = saved_view_defaulted_by(view=view, other_than=request.user)
     return {
-        **saved_views_coverage(views=views, table=current if table else None),
+        **saved_views_coverage(views=views, table=current if table else None, user=request.user),
         "views": views,
         "current": current,
         "table": table,

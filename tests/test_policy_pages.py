@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.http import QueryDict
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 
 from segments.models import Account, Audience, ExpiryPolicy
@@ -233,6 +235,9 @@ def test_a_policy_s_view_is_not_given_a_table_without_filters_and_the_page_count
     assert "Update view Paused to the table" not in plain
     refused = client.post(f"/views/{view.pk}/edit/", {"table": "page=2"}, follow=True).text
     assert "a table without filters would have it extend every segment" in refused
+    # "N days" without "Ends" filters nothing either (sent without JavaScript, or made up).
+    days = client.post(f"/views/{view.pk}/edit/", {"table": "within_days=30"}, follow=True)
+    assert "a table without filters would have it extend every segment" in days.text
     view.refresh_from_db()
     assert view.query == "status=Paused"
     # A filtered table: the confirmation says what the policy would then cover.
@@ -377,3 +382,55 @@ def test_a_policy_created_twice_at_once_is_made_once_and_the_second_is_told(sync
     with pytest.raises(PolicyNameTaken):
         policy_save(policy=second.instance, user=ann)
     assert ExpiryPolicy.objects.count() == 1
+
+
+def test_a_policy_on_a_view_that_filters_nothing_is_refused(synced):
+    from segments.models import SavedView
+
+    ann = make_user("ann", "Operator")
+    view = SavedView.objects.create(owner=ann, name="Sorted", shared=True, query="sort=name")
+    response = logged_in(ann).post(
+        "/policies/new/",
+        {**form_data(scope="view", scope_view=str(view.pk), scope_value=""), "intent": "save"},
+    )
+    assert "This view filters nothing: the policy would extend every segment." in response.text
+    assert not ExpiryPolicy.objects.exists()
+
+
+def test_a_save_that_changes_nothing_writes_nothing_and_a_pause_meanwhile_is_no_conflict(
+    synced,
+):
+    ann = logged_in(make_user("ann", "Operator"))
+    ceiling = (timezone.now() + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M")
+    ann.post("/policies/new/", {**form_data(ceiling_date=ceiling), "intent": "save"})
+    policy = ExpiryPolicy.objects.get()
+    version = policy.updated_at
+    form = {**loaded_form(ann, policy), "ceiling_date": ceiling}
+    # Saved unchanged (the ceiling date given in the operator's zone, stored in UTC).
+    assert ann.post(f"/policies/{policy.pk}/edit/", form).status_code == 302
+    policy.refresh_from_db()
+    assert policy.updated_at == version
+    assert policy.edits.count() == 1
+    # Pause twice (a stale tab): the second says so and changes nothing.
+    ann.post(f"/policies/{policy.pk}/pause/", {"paused": "1"})
+    again = ann.post(f"/policies/{policy.pk}/pause/", {"paused": "1"}, follow=True).text
+    assert "Policy “Keep ahead” was paused already: nothing changed." in again
+    assert policy.edits.count() == 2
+    # The form loaded before the pause holds no pause to undo: it saves.
+    assert ann.post(f"/policies/{policy.pk}/edit/", {**form, "step_days": "45"}).status_code == 302
+    policy.refresh_from_db()
+    assert (policy.step_days, policy.paused) == (45, True)
+
+
+def test_a_tampered_version_or_an_odd_name_scope_is_an_error_not_a_500(synced):
+    ann = logged_in(make_user("ann", "Operator"))
+    ann.post("/policies/new/", {**form_data(), "intent": "save"})
+    policy = ExpiryPolicy.objects.get()
+    for loaded in ("0001-01-01T00:00:00+05:00", "0001-01-01T00:00", "9999-12-31T23:59", "x"):
+        form = {**form_data(step_days="45"), "loaded": loaded, "intent": "save"}
+        response = ann.post(f"/policies/{policy.pk}/edit/", form)
+        assert response.status_code == 200, loaded
+        assert ("out of date" in response.text) or ("valid date" in response.text), loaded
+    ExpiryPolicy.objects.filter(pk=policy.pk).update(scope="name", scope_value="²")
+    assert ann.get("/policies/").status_code == 200
+    assert ann.get(f"/policies/{policy.pk}/").status_code == 200

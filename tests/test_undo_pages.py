@@ -140,8 +140,8 @@ def test_a_bulk_delete_accounts_for_a_segment_already_being_deleted(synced, live
     ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "2"}, headers=HTMX)
     page = ann.get(f"/bulk/{run.pk}/").text
     # Accounted for, as what it is: not silently left out, not a refusal to fix.
-    assert "Finished: 1 being deleted already, 1 waiting to be deleted" in page
-    assert "Being deleted already: nothing more was scheduled (1)" in page
+    assert "Finished: 1 had a delete scheduled already, 1 waiting to be deleted" in page
+    assert "Had a delete scheduled already: nothing more was scheduled (1)" in page
     assert "Refused" not in page
     assert f"A delete of “{live.name}” is already scheduled: nothing more was scheduled." in page
     assert ScheduledDelete.objects.filter(segment_id=live.pk).count() == 1

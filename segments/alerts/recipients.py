@@ -44,10 +44,10 @@ def recipients() -> list[Recipient]:
     """Every active user's subscriptions, and the defaults (``default_recipients``)."""
     subscriptions = AlertSubscription.objects.filter(user__is_active=True)
     subscribed = [recipient(s) for s in subscriptions]
-    return subscribed + default_recipients(subscribed)
+    return subscribed + default_recipients(subscribed=subscribed)
 
 
-def default_recipients(subscribed: list[Recipient], *, user=None) -> list[Recipient]:
+def default_recipients(*, subscribed: list[Recipient], user=None) -> list[Recipient]:
     """The defaults, given the subscriptions (of ``user`` alone, if given): admins hear
     of a failing sync unless they chose their own subscription for it; an expiry
     policy's owner always hears of their policy failing on a segment, by immediate mail
@@ -100,7 +100,7 @@ def _default(user_id: int, condition: str, scope: str, *, email=True, urgent=Tru
 
 
 def hearers(
-    alerts: Sequence[Alert], recipients: Iterable[Recipient], segments: dict[int, tuple]
+    *, alerts: Sequence[Alert], recipients: Iterable[Recipient], segments: dict[int, tuple]
 ) -> Iterator[tuple[Alert, Recipient]]:
     """Each alert with each recipient who hears of it (``segments``: ``segment_rows``
     of the alerts' segments)."""

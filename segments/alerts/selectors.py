@@ -79,11 +79,21 @@ def subscriptions_of(*, user) -> list[AlertSubscription]:
     return rows
 
 
-def default_subscriptions_of(*, user) -> list[fanout.Recipient]:
+def default_subscriptions_of(*, user) -> list[dict]:
     """What ``user`` hears of without subscribing (an admin: a failing sync; a policy's
-    owner: their policy failing), so their page can say so."""
+    owner: their policy failing), so their page can say so: each default's condition,
+    channels, and whether the user's own subscriptions to it ``chose`` those."""
     subscribed = [fanout.recipient(s) for s in AlertSubscription.objects.filter(user=user)]
-    return fanout.default_recipients(subscribed, user=user)
+    own = {r.condition for r in subscribed}
+    return [
+        {
+            "condition": d.condition,
+            "email": d.email,
+            "urgent": d.urgent,
+            "chosen": d.condition in own,
+        }
+        for d in fanout.default_recipients(subscribed=subscribed, user=user)
+    ]
 
 
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:

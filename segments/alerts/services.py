@@ -55,7 +55,9 @@ class EvaluationReport:
 
 def _notify(alerts: list[Alert], segments: dict[int, tuple]) -> list[Notification]:
     notifications: dict[tuple[int, int], Notification] = {}
-    for alert, recipient in fanout.hearers(alerts, fanout.recipients(), segments):
+    for alert, recipient in fanout.hearers(
+        alerts=alerts, recipients=fanout.recipients(), segments=segments
+    ):
         note = notifications.setdefault(
             (recipient.user_id, alert.pk),
             Notification(user_id=recipient.user_id, alert=alert, created_at=alert.raised_at),
@@ -168,9 +170,7 @@ class Acknowledged(StrEnum):
     CLEARED = "cleared"
 
 
-def alert_acknowledge(
-    *, actor: Actor, alert_id: int, state: str = Review.State.ACKNOWLEDGED
-) -> tuple[Alert, Acknowledged]:
+def alert_acknowledge(*, actor: Actor, alert_id: int) -> tuple[Alert, Acknowledged]:
     """Acknowledge an alert: it raises nothing new until it clears; the segment's review
     state is set (audited; not a deleted segment's: nobody works on it). The alert is
     read in the actor's inbox in any case."""
@@ -188,7 +188,7 @@ def alert_acknowledge(
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
         live = Segment.objects.filter(segment_id=alert.segment_id, is_deleted=False)
         if alert.segment_id is not None and live.exists():
-            review_set(actor=actor, segment_id=alert.segment_id, state=state)
+            review_set(actor=actor, segment_id=alert.segment_id, state=Review.State.ACKNOWLEDGED)
     return alert, Acknowledged.NOW
 
 
@@ -260,7 +260,12 @@ def _open_alerts_to_inbox(subscription: AlertSubscription) -> None:
     recipient = fanout.recipient(subscription)
     open_alerts = list(Alert.objects.filter(condition=subscription.condition, cleared_at=None))
     segments = fanout.segment_rows([a.segment_id for a in open_alerts if a.segment_id])
-    covered = [alert for alert, _ in fanout.hearers(open_alerts, [recipient], segments)]
+    covered = [
+        alert
+        for alert, _ in fanout.hearers(
+            alerts=open_alerts, recipients=[recipient], segments=segments
+        )
+    ]
     Notification.objects.bulk_create(
         [
             Notification(user_id=subscription.user_id, alert=a, created_at=a.raised_at)

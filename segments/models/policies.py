@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from segments.models.saved_views import SavedView
@@ -61,6 +62,13 @@ class ExpiryPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(min_days_ahead__gte=1) & Q(step_days__gte=1),
                 name="expiry_policy_positive_days",
+            ),
+            # One name in any case: "Keep ahead" and "keep ahead" would be two policies
+            # nobody tells apart in the activity (two creates at once included).
+            models.UniqueConstraint(
+                Lower("name"),
+                name="expiry_policy_name_any_case",
+                violation_error_message="A policy of this name exists already.",
             ),
         ]
 

@@ -13,7 +13,8 @@ Action = AuditEvent.Action
 RETRYABLE = (Outcome.FAILED, Outcome.CONFLICT)
 # A delete with undo ends its part in the run "done" when scheduled; what became of it
 # is its latest event: still waiting, sent (a delete), or undone. One whose delete was
-# scheduled already (by another operator or run) is refused, and not a refusal to fix.
+# scheduled already (by another operator or run) is refused, not a refusal to fix; in
+# the past tense, as that delete may since have been undone or sent.
 WAITING, UNDONE, DELETING = "waiting", "undone", "deleting"
 # The report's groups in order (what needs the operator first, what went as asked
 # last): (key, heading, what the summary calls them).
@@ -23,7 +24,11 @@ REPORT_GROUPS = (
     (Outcome.CONFLICT, "Changed meanwhile", "changed meanwhile"),
     (Outcome.REFUSED, "Refused", "refused"),
     (Outcome.NOT_FOUND, "Already gone", "already gone"),
-    (DELETING, "Being deleted already: nothing more was scheduled", "being deleted already"),
+    (
+        DELETING,
+        "Had a delete scheduled already: nothing more was scheduled",
+        "had a delete scheduled already",
+    ),
     (WAITING, "Waiting to be deleted", "waiting to be deleted"),
     (UNDONE, "Undone: nothing was sent", "undone"),
     (Outcome.DONE, "Done", "done"),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Max, QuerySet, Subquery
 
+from segments.fields import as_id
 from segments.models import (
     Account,
     Audience,
@@ -97,22 +98,18 @@ def policy_scope_names(*, policies: list[ExpiryPolicy]) -> list[ExpiryPolicy]:
     holds the id of ("" when the mirror has none of that id), so a page need not show
     a bare number."""
     kind = ExpiryPolicy.Scope
-    ids = {kind.ACCOUNT: set(), kind.AUDIENCE: set()}
-    for policy in policies:
-        if policy.scope in ids and policy.scope_value.isdigit():
-            ids[policy.scope].add(int(policy.scope_value))
+    models = {kind.ACCOUNT: Account, kind.AUDIENCE: Audience}
+    held = {p.pk: as_id(p.scope_value) for p in policies if p.scope in models}
     names = {
-        kind.ACCOUNT: dict(
-            Account.objects.filter(pk__in=ids[kind.ACCOUNT]).values_list("pk", "name")
-        ),
-        kind.AUDIENCE: dict(
-            Audience.objects.filter(pk__in=ids[kind.AUDIENCE]).values_list("pk", "name")
-        ),
+        scope: dict(
+            model.objects.filter(
+                pk__in={held[p.pk] for p in policies if p.scope == scope and held[p.pk]}
+            ).values_list("pk", "name")
+        )
+        for scope, model in models.items()
     }
     for policy in policies:
-        known = names.get(policy.scope, {})
-        value = policy.scope_value
-        policy.scope_name = known.get(int(value), "") if value.isdigit() else ""
+        policy.scope_name = names.get(policy.scope, {}).get(held.get(policy.pk), "")
     return policies
 
 

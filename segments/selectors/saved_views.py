@@ -37,10 +37,19 @@ def canonical_table_query(params) -> str:
     )
 
 
-def table_filtered(params) -> bool:
-    """Whether the table ``params`` filters the segments at all (a sort, a page or a page
-    size alone does not)."""
-    return segment_filter(data=params).form.active_count > 0
+def table_selects_all(params, *, user=None) -> bool:
+    """Whether the table ``params`` shows every segment: no filter applied (a sort, a
+    page size, or a part of a filter without it, "N days" without "Ends", is none). A
+    table with an invalid filter does not: a policy on it covers nothing
+    (``saved_view_segments``)."""
+    return _selects_all(segment_filter(data=params, user=user))
+
+
+def _selects_all(segments: SegmentFilter) -> bool:
+    values = segments.form.valid_values()
+    if segments.form.errors:
+        return False
+    return all(values.get(name) in (None, "", False, [], ()) for name in segments.filters)
 
 
 def table_columns(params) -> tuple[str, ...]:
@@ -86,19 +95,20 @@ def saved_view_problems(*, view: SavedView) -> list[str]:
     ]
 
 
-def saved_views_coverage(*, views: list[SavedView], table: str | None) -> dict:
+def saved_views_coverage(*, views: list[SavedView], table: str | None, user) -> dict:
     """What "Update to this table" would do to the views that scope expiry policies: each
     such view gets ``covers`` (its segments now); the table (canonical query, ``None``
-    when the page was not opened from one) is ``table_filtered`` or not (a view of a
-    policy is not given a table without filters) and ``table_covers`` segments."""
+    when the page was not opened from one; "assigned to me" is ``user``'s, the owner's
+    who may update) ``table_selects_all`` or not (a view of a policy is not given a
+    table without filters) and ``table_covers`` segments."""
     scoping = [view for view in views if view.policies.all()]
     if table is None or not scoping:
-        return {"table_filtered": True, "table_covers": None}
+        return {"table_selects_all": False, "table_covers": None}
     for view in scoping:
         view.covers = saved_view_segments(view=view).count()
-    segments = segment_filter(data=QueryDict(table))
+    segments = segment_filter(data=QueryDict(table), user=user)
     covers = 0 if segments.form.errors else segments.qs.count()
-    return {"table_filtered": segments.form.active_count > 0, "table_covers": covers}
+    return {"table_selects_all": _selects_all(segments), "table_covers": covers}
 
 
 def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:

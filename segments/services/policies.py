@@ -13,7 +13,7 @@ of each run), to the policy's owner.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -68,8 +68,8 @@ def _shown(policy: ExpiryPolicy, name: str) -> str:
     value = getattr(policy, name)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if isinstance(value, datetime):  # the form's are in the operator's zone, stored UTC
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)
@@ -101,8 +101,8 @@ def _changes(before: ExpiryPolicy | None, policy: ExpiryPolicy) -> dict:
 def policy_save(*, policy: ExpiryPolicy, user, loaded: datetime | None = None) -> ExpiryPolicy:
     """Create or update ``policy``; every change is recorded with who made it.
 
-    ``loaded``: the ``updated_at`` the form was loaded with. If the policy was saved
-    since, ``PolicyChanged`` (unless what is asked is what it is now: a second submit).
+    ``loaded``: the ``updated_at`` the form was loaded with. If fields the form holds
+    were saved since, ``PolicyChanged``. A save that changes nothing writes nothing.
     Raises ``ExpiryPolicy.DoesNotExist`` if it was deleted meanwhile, and
     ``PolicyNameTaken`` if a policy of that name was made meanwhile."""
     with transaction.atomic():
@@ -110,10 +110,16 @@ def policy_save(*, policy: ExpiryPolicy, user, loaded: datetime | None = None) -
         if policy.pk:
             before = ExpiryPolicy.objects.select_for_update().get(pk=policy.pk)
         changes = _changes(before, policy)
+        if before is not None and not changes:
+            return before  # what is asked is what it is: a second submit, a stale Pause
         if before is not None and loaded is not None and before.updated_at != loaded:
-            if not changes:
-                return before
-            raise PolicyChanged(before, list(before.edits.filter(at__gt=loaded).order_by("at")))
+            since = [
+                edit
+                for edit in before.edits.filter(at__gt=loaded).order_by("at")
+                if set(edit.changes) - {EDITED_FIELDS["paused"]}
+            ]
+            if since:  # a pause or resume meanwhile is not in the form: nothing to undo
+                raise PolicyChanged(before, since)
         if before is None:
             policy.owner = policy.owner or user
         policy.updated_at = timezone.now()
@@ -121,7 +127,7 @@ def policy_save(*, policy: ExpiryPolicy, user, loaded: datetime | None = None) -
             with transaction.atomic():
                 policy.save()
         except IntegrityError as error:
-            if ExpiryPolicy.objects.filter(name=policy.name).exclude(pk=policy.pk).exists():
+            if ExpiryPolicy.objects.filter(name__iexact=policy.name).exclude(pk=policy.pk).exists():
                 raise PolicyNameTaken(policy.name) from error
             raise
         if changes:

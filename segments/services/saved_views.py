@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from segments.models import ExpiryPolicyEdit, SavedView, ViewPreference
 from segments.permissions import OPERATE
-from segments.selectors.saved_views import canonical_table_query, table_filtered
+from segments.selectors.saved_views import canonical_table_query, table_selects_all
 
 
 class SharingNotAllowed(PermissionDenied):
@@ -81,7 +81,7 @@ def saved_view_update(*, view: SavedView, user, name: str, shared: bool, params=
     _may_share(user, shared and not view.shared)
     if view.shared and not shared and (users := _users_of(view)):
         raise ViewInUse(users)
-    if params is not None and not table_filtered(params) and (users := _users_of(view)):
+    if params is not None and (users := _users_of(view)) and table_selects_all(params, user=user):
         raise ScopeWouldWiden(users)
     unshared = view.shared and not shared
     before = {"name": view.name, "table": view.query}

@@ -127,6 +127,11 @@ def test_a_webhook_s_token_and_password_stay_off_the_page(
     assert "hook-pass-123" not in page
     assert "TOKEN-456" not in page
     assert "HTTP 404 Not Found" in page
+    # A token in the path (Slack's /services/T…/B…/<token>): the first step only.
+    WebhookEndpoint.objects.update(url="https://hooks.example.com/services/T01/B02/PATH-789")
+    page = client.get(reverse("alert-webhooks")).content.decode()
+    assert "https://hooks.example.com/services/•••" in page
+    assert "PATH-789" not in page
 
 
 def test_a_receiver_that_never_answers_delays_nothing_else(

@@ -376,6 +376,14 @@ def test_the_page_says_what_a_user_hears_of_by_default(client, viewer, synced):
     )
     client.force_login(otto)
     owner_page = client.get(reverse("alert-subscriptions")).text
-    assert "for the expiry policies you own: by mail at once" in owner_page
+    assert "for the expiry policies you own: by mail at once; subscribe to it to choose" in (
+        owner_page
+    )
+    client.post(
+        reverse("alert-subscriptions"),
+        {"condition": "policy_failing", "scope": "all", "days": 7},  # inbox, no mail
+    )
+    chosen = client.get(reverse("alert-subscriptions")).text
+    assert "you own: in the inbox, not mailed, as your own subscriptions to it choose." in chosen
     client.force_login(viewer)
     assert 'id="default-subscriptions"' not in client.get(reverse("alert-subscriptions")).text

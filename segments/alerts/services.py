@@ -176,7 +176,11 @@ def alert_acknowledge(*, actor: Actor, alert_id: int) -> tuple[Alert, Acknowledg
     read in the actor's inbox in any case."""
     now = timezone.now()
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().select_related("acknowledged_by").get(pk=alert_id)
+        alert = (
+            Alert.objects.select_for_update(of=("self",))
+            .select_related("acknowledged_by")
+            .get(pk=alert_id)
+        )
         Notification.objects.filter(alert=alert, user=actor.user, read_at__isnull=True).update(
             read_at=now
         )

@@ -246,6 +246,14 @@ def test_a_policy_s_view_is_not_given_a_table_without_filters_and_the_page_count
     client.post(f"/views/{view.pk}/edit/", {"table": "status=Active"})
     view.refresh_from_db()
     assert view.query == "status=Active"
+    # "Assigned to me" is the owner's, who updates the view (and whose the policy's is).
+    from segments.services.assignment import assignments_set
+    from segments.services.audit import Actor
+
+    mine = list(Segment.objects.visible().values_list("segment_id", flat=True)[:3])
+    assignments_set(actor=Actor(user=ann), segment_ids=mine, assignee=ann)
+    assigned = client.get("/views/", {"table": "assigned=me"}).text
+    assert f"and would then cover {len(mine)}." in assigned
 
 
 def test_a_fields_help_text_is_shown_and_describes_its_input(synced):

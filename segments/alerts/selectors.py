@@ -12,6 +12,7 @@ from segments.models import (
     AlertSubscription,
     Condition,
     Notification,
+    Review,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -94,6 +95,10 @@ def default_subscriptions_of(*, user) -> list[dict]:
         }
         for d in fanout.default_recipients(subscribed=subscribed, user=user)
     ]
+
+
+def review_of(*, segment_id: int) -> Review:
+    return Review.objects.select_related("set_by").get(segment_id=segment_id)
 
 
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:

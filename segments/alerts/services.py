@@ -168,12 +168,15 @@ class Acknowledged(StrEnum):
     NOW = "now"
     ALREADY = "already"
     CLEARED = "cleared"
+    REVIEW_KEPT = "review_kept"  # acknowledged; a review state set since the alert stays
 
 
 def alert_acknowledge(*, actor: Actor, alert_id: int) -> tuple[Alert, Acknowledged]:
     """Acknowledge an alert: it raises nothing new until it clears; the segment's review
-    state is set (audited; not a deleted segment's: nobody works on it). The alert is
-    read in the actor's inbox in any case."""
+    state is set (audited; not a deleted segment's: nobody works on it), unless someone
+    set one after the alert was raised (what they chose knows more than the alert, and
+    the inbox may be older than it). The alert is read in the actor's inbox in any
+    case."""
     now = timezone.now()
     with transaction.atomic():
         alert = (
@@ -191,8 +194,12 @@ def alert_acknowledge(*, actor: Actor, alert_id: int) -> tuple[Alert, Acknowledg
         alert.acknowledged_at, alert.acknowledged_by = now, actor.user
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
         live = Segment.objects.filter(segment_id=alert.segment_id, is_deleted=False)
-        if alert.segment_id is not None and live.exists():
-            review_set(actor=actor, segment_id=alert.segment_id, state=Review.State.ACKNOWLEDGED)
+        if alert.segment_id is None or not live.exists():
+            return alert, Acknowledged.NOW
+        since = Review.objects.filter(segment_id=alert.segment_id, set_at__gt=alert.raised_at)
+        if since.exclude(state=Review.State.ACKNOWLEDGED).exists():
+            return alert, Acknowledged.REVIEW_KEPT
+        review_set(actor=actor, segment_id=alert.segment_id, state=Review.State.ACKNOWLEDGED)
     return alert, Acknowledged.NOW
 
 

@@ -60,6 +60,14 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
             request,
             f"Acknowledged already, by {by}: nothing changed, the segment's review state included.",
         )
+    elif outcome == services.Acknowledged.REVIEW_KEPT:
+        review = selectors.review_of(segment_id=alert.segment_id)
+        by = review.set_by.get_username() if review.set_by else "someone"
+        messages.success(
+            request,
+            "Acknowledged: no new alert for this until it clears. The segment's review state"
+            f" stays {review.get_state_display()}: {by} set it after this alert was raised.",
+        )
     elif outcome == services.Acknowledged.CLEARED:
         messages.info(
             request,

@@ -136,6 +136,31 @@ def test_a_stale_acknowledge_changes_nothing_and_says_what_is_true(client, opera
     assert cleared.read_at is not None  # out of the inbox's unread all the same
 
 
+def test_acknowledge_keeps_a_review_state_set_after_the_alert_was_raised(client, operator, alerted):
+    """An inbox opened before someone reviewed the segment: Acknowledge acknowledges the
+    alert but does not set their review state back."""
+    from segments.services.audit import Actor
+    from segments.services.review import review_set
+
+    alert = alerted.first().alert
+    ada = make_user("ada", "Admin")
+    review_set(actor=Actor(user=ada), segment_id=alert.segment_id, state=Review.State.RESOLVED)
+    client.force_login(operator)
+    page = client.post(reverse("alert-acknowledge", args=[alert.pk]), follow=True).text
+    assert "The segment&#x27;s review state stays Resolved: ada set it after this alert" in page
+    assert Review.objects.get(segment_id=alert.segment_id).state == Review.State.RESOLVED
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == operator
+    # One set before the alert was raised is what the alert is news to: it is set.
+    other = alerted.exclude(alert=alert).first().alert
+    review_set(actor=Actor(user=ada), segment_id=other.segment_id, state=Review.State.RESOLVED)
+    Review.objects.filter(segment_id=other.segment_id).update(
+        set_at=other.raised_at - timedelta(minutes=1)
+    )
+    client.post(reverse("alert-acknowledge", args=[other.pk]))
+    assert Review.objects.get(segment_id=other.segment_id).state == Review.State.ACKNOWLEDGED
+
+
 def test_a_new_subscription_finds_the_alerts_already_open_in_its_scope(
     client, operator, viewer, alerted, evaluate
 ):

@@ -139,12 +139,12 @@ def iso_when(text) -> str:
 
 
 def url_masked(url: str) -> str:
-    """A URL as a page shows it: a password in it, the values of its query and its path
-    after the first step (a webhook's token: Slack's ``/services/T…/B…/<token>``), as
-    •••."""
+    """A URL as a page shows it: its scheme, host and port, and a password, its path,
+    the values of its query and its fragment as ••• (a webhook's token may be in any of
+    them: Slack's ``/services/T…/B…/<token>``, Make's ``/<token>``, ``?key=``)."""
     parts = urlsplit(str(url))
-    steps = parts.path.split("/")
-    path = "/".join(steps[:2]) + ("/•••" if any(steps[2:]) else "")
+    path = "/•••" if parts.path.strip("/") else parts.path
+    fragment = "•••" if parts.fragment else ""
     netloc = parts.netloc
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", ":•••@", 1)
@@ -152,7 +152,7 @@ def url_masked(url: str) -> str:
         f"{key}=•••" if value else key
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
     )
-    return urlunsplit(parts._replace(netloc=netloc, path=path, query=query))
+    return urlunsplit(parts._replace(netloc=netloc, path=path, query=query, fragment=fragment))
 
 
 def days_left_badge(days: int | None, *, soon: int = 7) -> str:

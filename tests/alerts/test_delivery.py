@@ -123,15 +123,20 @@ def test_a_webhook_s_token_and_password_stay_off_the_page(
     assert WebhookDelivery.objects.first().last_status == 404
     client.force_login(User.objects.create_superuser("ada", password="pw-for-tests-only"))
     page = client.get(reverse("alert-webhooks")).content.decode()
-    assert f"http://hook:•••@{host}?token=•••&amp;channel" in page
+    assert f"http://hook:•••@{host.removesuffix('/hook')}/•••?token=•••&amp;channel" in page
     assert "hook-pass-123" not in page
     assert "TOKEN-456" not in page
     assert "HTTP 404 Not Found" in page
-    # A token in the path (Slack's /services/T…/B…/<token>): the first step only.
-    WebhookEndpoint.objects.update(url="https://hooks.example.com/services/T01/B02/PATH-789")
-    page = client.get(reverse("alert-webhooks")).content.decode()
-    assert "https://hooks.example.com/services/•••" in page
-    assert "PATH-789" not in page
+    # A token in the path (Slack's /services/T…/B…/<token>, Make's /<token>) or after #.
+    for url in (
+        "https://hooks.example.com/services/T01/B02/PATH-789",
+        "https://hook.example.com/PATH-789",
+        "https://hooks.example.com:8443/?key=KEY#PATH-789",
+    ):
+        WebhookEndpoint.objects.update(url=url)
+        page = client.get(reverse("alert-webhooks")).content.decode()
+        assert "PATH-789" not in page, url
+    assert "https://hooks.example.com:8443/?key=•••#•••" in page
 
 
 def test_a_receiver_that_never_answers_delays_nothing_else(

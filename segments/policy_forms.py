@@ -78,6 +78,8 @@ class PolicyForm(forms.ModelForm):
         form, refused before it reaches a query (a year 1 date overflows SQLite's UTC)."""
         loaded = self.cleaned_data.get("loaded")
         now = timezone.now()
+        if self.instance.pk and loaded is None:  # an edit's form without its version
+            raise forms.ValidationError("This form is out of date: open the policy again.")
         if loaded is not None and not (now - timedelta(days=36500) < loaded <= now):
             raise forms.ValidationError("This form is out of date: open the policy again.")
         return loaded

@@ -181,7 +181,7 @@ def test_viewers_read_operators_edit_and_pause_with_history(synced):
     assert viewer.get("/policies/new/").status_code == 403
     assert viewer.post(f"/policies/{policy.pk}/pause/", {"paused": "1"}).status_code == 403
     bob = logged_in(make_user("bob", "Operator"))
-    bob.post(f"/policies/{policy.pk}/edit/", {**form_data(step_days="45"), "intent": "save"})
+    bob.post(f"/policies/{policy.pk}/edit/", {**loaded_form(bob, policy), "step_days": "45"})
     bob.post(f"/policies/{policy.pk}/pause/", {"paused": "1"})
     policy.refresh_from_db()
     assert policy.paused
@@ -434,7 +434,7 @@ def test_a_tampered_version_or_an_odd_name_scope_is_an_error_not_a_500(synced):
     ann = logged_in(make_user("ann", "Operator"))
     ann.post("/policies/new/", {**form_data(), "intent": "save"})
     policy = ExpiryPolicy.objects.get()
-    for loaded in ("0001-01-01T00:00:00+05:00", "0001-01-01T00:00", "9999-12-31T23:59", "x"):
+    for loaded in ("0001-01-01T00:00:00+05:00", "0001-01-01T00:00", "9999-12-31T23:59", "x", ""):
         form = {**form_data(step_days="45"), "loaded": loaded, "intent": "save"}
         response = ann.post(f"/policies/{policy.pk}/edit/", form)
         assert response.status_code == 200, loaded

@@ -166,12 +166,15 @@ def bulk_prepare(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_context(run: BulkRun, form) -> dict:
+    # Their delete (or extend) is refused and reported, nothing sent: said first, and
+    # what the run would send is counted without them.
+    deleting = open_deletes_among(segment_ids=run.segment_ids)
     return {
         "run": run,
         "form": form,
         "sample": selectors.bulk_run_sample(run=run),
-        # Their delete (or extend) is refused and reported, nothing sent: say so first.
-        "deleting": open_deletes_among(segment_ids=run.segment_ids),
+        "deleting": deleting,
+        "to_send": run.total - deleting,
     }
 
 

@@ -133,8 +133,11 @@ def test_a_bulk_delete_accounts_for_a_segment_already_being_deleted(synced, live
         {"intent": "delete-selected", "selected": [str(i) for i in ids]},
         headers=HTMX,
     )
-    # The confirmation says so before anything is done.
+    # The confirmation says so before anything is done, and words the rest for one.
     assert "1 of them is being deleted already: it is left alone" in prepared.text
+    assert "What follows is of the other 1." in prepared.text
+    assert "It is deleted on the platform in 5 minutes" in prepared.text
+    assert "Each is deleted" not in prepared.text
     token = form_fields(prepared.text)["form_token"]
     run = BulkRun.objects.get()
     ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "2"}, headers=HTMX)
@@ -162,3 +165,15 @@ def test_a_bulk_delete_of_one_segment_is_worded_for_one(synced, live):
     page = ann.get(f"/bulk/{run.pk}/").text
     assert "1 delete waiting: in <span" in page
     assert ">Undo it</button>" in page
+
+
+def test_a_bulk_delete_of_segments_all_being_deleted_offers_nothing_to_confirm(synced, live):
+    ann = logged_in(make_user("ann", "Operator"))
+    confirm_delete(ann, live)
+    prepared = ann.post(
+        "/segments/bulk/", {"intent": "delete-selected", "selected": [str(live.pk)]}, headers=HTMX
+    ).text
+    assert "It is being deleted already: nothing would be sent." in prepared
+    assert "It is deleted on the platform in" not in prepared
+    assert 'name="confirm_count"' not in prepared
+    assert "autofocus>Close</a>" in prepared

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.http import QueryDict
 
+from segments.fields import IdsField
 from segments.forms import FocusFirstError
 from segments.models import SavedView
-from segments.selectors.saved_views import canonical_table_query
+from segments.selectors.saved_views import canonical_table_query, table_problems
 
 QUERY_MAX_LENGTH = SavedView._meta.get_field("query").max_length
 
@@ -18,6 +19,8 @@ class SavedViewForm(FocusFirstError):
     )
     shared = forms.BooleanField(required=False, label="Share with the team")
     table = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    # "Update to this table": the policies on the view that the page showed (ids).
+    policies_seen = IdsField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, taken: set[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,9 +35,17 @@ class SavedViewForm(FocusFirstError):
         return name
 
     def clean_table(self) -> str:
+        """A table the view can show as saved: a filter the table ignores (a status
+        gone, a hand-edited value) would be saved ignored, then hold or not later."""
         table = self.cleaned_data.get("table", "")
-        if len(canonical_table_query(QueryDict(table.lstrip("?")))) > QUERY_MAX_LENGTH:
+        params = QueryDict(table.lstrip("?"))
+        if len(canonical_table_query(params)) > QUERY_MAX_LENGTH:
             raise forms.ValidationError("This table's filters are too long to save as a view.")
+        if problems := table_problems(params):
+            raise forms.ValidationError(
+                f"This table ignores some of its filters ({'; '.join(problems)}): correct "
+                "them, then save it."
+            )
         return table
 
     @property

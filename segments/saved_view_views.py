@@ -25,6 +25,7 @@ from segments.selectors.saved_views import (
     saved_views_coverage,
 )
 from segments.services.saved_views import (
+    ScopeChangedMeanwhile,
     ScopeWouldWiden,
     SharingNotAllowed,
     ViewInUse,
@@ -158,8 +159,9 @@ def saved_view_edit(request: HttpRequest, view_id: int) -> HttpResponse:
             name=form.cleaned_data["name"],
             shared=view.shared,
             params=form.params if table else None,
+            policies_seen=form.cleaned_data["policies_seen"] if table else None,
         )
-    except (PermissionDenied, ScopeWouldWiden) as exc:
+    except (PermissionDenied, ScopeWouldWiden, ScopeChangedMeanwhile) as exc:
         messages.error(request, str(exc))
     except IntegrityError:
         messages.error(request, "You already have a view with this name.")

@@ -228,22 +228,30 @@ def test_a_policy_s_view_is_not_given_a_table_without_filters_and_the_page_count
         "/policies/new/",
         {**form_data(scope="view", scope_view=str(view.pk), scope_value=""), "intent": "save"},
     )
+    seen = str(ExpiryPolicy.objects.get().pk)  # the policies on it the page showed
     paused = Segment.objects.visible().filter(status="Paused").count()
     active = Segment.objects.visible().filter(status="Active").count()
     plain = client.get("/views/", {"table": "page=2"}).text
     assert "The table you came from has no filter: this view, a policy's scope" in plain
     assert "Update view Paused to the table" not in plain
-    refused = client.post(f"/views/{view.pk}/edit/", {"table": "page=2"}, follow=True).text
+    edit = f"/views/{view.pk}/edit/"
+    refused = client.post(edit, {"table": "page=2", "policies_seen": seen}, follow=True).text
     assert "a table without filters would have it extend every segment" in refused
     # "N days" without "Ends" filters nothing either (sent without JavaScript, or made up).
-    days = client.post(f"/views/{view.pk}/edit/", {"table": "within_days=30"}, follow=True)
+    days = client.post(edit, {"table": "within_days=30", "policies_seen": seen}, follow=True)
     assert "a table without filters would have it extend every segment" in days.text
     view.refresh_from_db()
     assert view.query == "status=Paused"
     # A filtered table: the confirmation says what the policy would then cover.
     filtered = client.get("/views/", {"table": "status=Active"}).text
     assert f"it covers {paused} segments now, and would then cover {active}." in filtered
-    client.post(f"/views/{view.pk}/edit/", {"table": "status=Active"})
+    assert f'name="policies_seen" value="{seen}"' in filtered
+    # A page loaded before the view became a policy's scope did not say so: refused.
+    stale = client.post(edit, {"table": "status=Active", "policies_seen": ""}, follow=True)
+    assert "This view changed since the page was loaded (it is the scope of expiry" in stale.text
+    view.refresh_from_db()
+    assert view.query == "status=Paused"
+    client.post(edit, {"table": "status=Active", "policies_seen": seen})
     view.refresh_from_db()
     assert view.query == "status=Active"
     # "Assigned to me" is the owner's, who updates the view (and whose the policy's is).

@@ -319,12 +319,17 @@ def test_a_view_is_renamed_or_given_the_table_it_was_opened_from_by_its_owner(an
     view.refresh_from_db()
     assert (view.name, view.query) == ("Ours", "q=a")
     # Opened from another table, the page offers to store that table in the view.
-    listed = owner.get("/views/", {"table": "status=Active&q=c"}).content.decode()
+    listed = owner.get("/views/", {"table": "q=c&sort=name"}).content.decode()
     assert "Update view Ours to the table you came from" in listed
-    updated = owner.post(edit, {"table": "status=Active&q=c"}, follow=True)
+    updated = owner.post(edit, {"table": "q=c&sort=name"}, follow=True)
     assert "View “Ours” shows the table you came from." in updated.content.decode()
     view.refresh_from_db()
-    assert view.query == "q=c&status=Active"
+    assert view.query == "q=c&sort=name"
+    # A table that ignores a filter (no segment has that status) is not stored as a view.
+    ignored = owner.post(edit, {"table": "status=Bogus&q=d"}, follow=True).text
+    assert "This table ignores some of its filters (Status: Select a valid choice." in ignored
+    view.refresh_from_db()
+    assert view.query == "q=c&sort=name"
     # Only its owner changes it.
     other = logged_in(bob).post(edit, {"name": "Bob's"}, follow=True).content.decode()
     assert "Only the owner of a view can change or delete it." in other

@@ -88,7 +88,16 @@ def default_view(*, user) -> SavedView | None:
 def saved_view_problems(*, view: SavedView) -> list[str]:
     """Why the view's filters no longer hold (a status or account gone): the table would
     ignore such a filter, a policy must not widen its scope that way."""
-    form = _filter(view).form
+    return _problems(_filter(view))
+
+
+def table_problems(params) -> list[str]:
+    """Why some of the table ``params``' filters do not hold (the table ignores them)."""
+    return _problems(segment_filter(data=params))
+
+
+def _problems(segments: SegmentFilter) -> list[str]:
+    form = segments.form
     return [
         f"{form.fields[name].label if name in form.fields else 'The filters'}: {' '.join(errors)}"
         for name, errors in form.errors.items()

@@ -45,6 +45,18 @@ class ScopeWouldWiden(Exception):
         )
 
 
+class ScopeChangedMeanwhile(Exception):
+    """The views page that asked to update the view's table showed other policies on
+    it than it has now: its confirmation did not say what the update changes."""
+
+    def __init__(self, users: list[str]):
+        now = f"it is the scope of {', '.join(users)}" if users else "no policy uses it now"
+        super().__init__(
+            f"This view changed since the page was loaded ({now}): nothing was updated."
+            " Look at what an update would change, then update again."
+        )
+
+
 def _users_of(view: SavedView) -> list[str]:
     return [f"expiry policy “{name}”" for name in view.policies.values_list("name", flat=True)]
 
@@ -75,9 +87,19 @@ def saved_view_create(*, owner, name: str, params, shared: bool) -> SavedView:
         )
 
 
-def saved_view_update(*, view: SavedView, user, name: str, shared: bool, params=None) -> SavedView:
-    """Rename, share or unshare the view; with ``params``, also store that table."""
+def saved_view_update(
+    *, view: SavedView, user, name: str, shared: bool, params=None, policies_seen=None
+) -> SavedView:
+    """Rename, share or unshare the view; with ``params``, also store that table.
+    ``policies_seen``: the ids of the policies scoped on it that the asking page showed
+    (``ScopeChangedMeanwhile`` if they are not the ones now)."""
     _owned(view, user)
+    if (
+        params is not None
+        and policies_seen is not None
+        and set(policies_seen) != set(view.policies.values_list("pk", flat=True))
+    ):
+        raise ScopeChangedMeanwhile(_users_of(view))
     _may_share(user, shared and not view.shared)
     if view.shared and not shared and (users := _users_of(view)):
         raise ViewInUse(users)

@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from dashboard.email_url import mailer_from_url
+from segments.models import AlertSubscription, Condition, Notification
 
 
 def _free_port() -> int:
@@ -111,3 +112,11 @@ def evaluate(django_capture_on_commit_callbacks):
             return alerts_evaluate(**kwargs)
 
     return run
+
+
+@pytest.fixture
+def alerted(synced, operator, evaluate):
+    """The operator subscribed to "ends soon" over all segments, after an evaluation."""
+    AlertSubscription.objects.create(user=operator, condition=Condition.ENDS_SOON)
+    evaluate()
+    return Notification.objects.filter(user=operator).select_related("alert__segment")

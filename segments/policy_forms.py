@@ -78,9 +78,11 @@ class PolicyForm(forms.ModelForm):
         form, refused before it reaches a query (a year 1 date overflows SQLite's UTC)."""
         loaded = self.cleaned_data.get("loaded")
         now = timezone.now()
-        if self.instance.pk and loaded is None:  # an edit's form without its version
-            raise forms.ValidationError("This form is out of date: open the policy again.")
-        if loaded is not None and not (now - timedelta(days=36500) < loaded <= now):
+        if loaded is None:
+            stale = bool(self.instance.pk)  # an edit's form without its version
+        else:
+            stale = not now - timedelta(days=36500) < loaded <= now
+        if stale:
             raise forms.ValidationError("This form is out of date: open the policy again.")
         return loaded
 

@@ -125,15 +125,15 @@ def policy_pause(request: HttpRequest, policy_id: int) -> HttpResponse:
     if policy is None:
         return _gone(request, policy_id)
     paused = request.POST.get("paused") == "1"
-    state = "paused" if paused else "active"
-    if policy.paused == paused:  # a stale tab's second click
-        messages.info(request, f"Policy “{policy.name}” was {state} already: nothing changed.")
-        return redirect("policy-detail", policy_id=policy.pk)
     try:
-        policy_services.policy_set_paused(policy=policy, user=request.user, paused=paused)
+        changed = policy_services.policy_set_paused(policy=policy, user=request.user, paused=paused)
     except ExpiryPolicy.DoesNotExist:  # deleted since
         return _gone(request, policy_id)
-    messages.success(request, f"Policy “{policy.name}” {'paused' if paused else 'resumed'}.")
+    if changed:
+        messages.success(request, f"Policy “{policy.name}” {'paused' if paused else 'resumed'}.")
+    else:
+        state = "paused" if paused else "active"
+        messages.info(request, f"Policy “{policy.name}” was {state} already: nothing changed.")
     return redirect("policy-detail", policy_id=policy.pk)
 
 

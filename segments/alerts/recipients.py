@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import batched
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -18,7 +19,7 @@ DEFAULT_DAYS = 7
 # The scope of a policy owner's default recipient: the segments their own policies
 # keep failing on (not a choice of the subscription form).
 OWN_POLICIES = "own_policies"
-_CHUNK = 900
+CHUNK = 900  # ids per query: below SQLite's oldest limit of 999 parameters
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,6 @@ class Recipient:
     days: int
     email: bool
     urgent: bool
-
-
-def chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def recipients() -> list[Recipient]:
@@ -111,13 +107,12 @@ def hearers(
     for alert in alerts:
         segment, assignee = segments.get(alert.segment_id), assignees.get(alert.segment_id)
         for recipient in by_condition[alert.condition]:
-            if matches(recipient, alert, segment, assignee):
+            if _matches(recipient, alert, segment, assignee):
                 yield alert, recipient
 
 
-def matches(recipient: Recipient, alert: Alert, segment: tuple | None, assignee) -> bool:
-    if recipient.condition != alert.condition:
-        return False
+def _matches(recipient: Recipient, alert: Alert, segment: tuple | None, assignee) -> bool:
+    """Whether an alert of the recipient's condition is within its scope."""
     if alert.segment_id is None:
         return True
     days_left = alert.values.get("days_left", 0)
@@ -137,7 +132,7 @@ def matches(recipient: Recipient, alert: Alert, segment: tuple | None, assignee)
 
 def segment_rows(segment_ids: Sequence[int]) -> dict[int, tuple]:
     rows = {}
-    for chunk in chunks(segment_ids):
+    for chunk in batched(segment_ids, CHUNK, strict=False):
         for row in Segment.objects.filter(segment_id__in=chunk).values_list(
             "segment_id", "name", "account_id", "audience_id"
         ):

@@ -80,11 +80,11 @@ def subscriptions_of(*, user) -> list[AlertSubscription]:
     return rows
 
 
-def default_subscriptions_of(*, user) -> list[dict]:
+def default_subscriptions_of(*, user, subscriptions: list[AlertSubscription]) -> list[dict]:
     """What ``user`` hears of without subscribing (an admin: a failing sync; a policy's
     owner: their policy failing), so their page can say so: each default's condition,
-    channels, and whether the user's own subscriptions to it ``chose`` those."""
-    subscribed = [fanout.recipient(s) for s in AlertSubscription.objects.filter(user=user)]
+    channels, and whether the user's own ``subscriptions`` to it ``chose`` those."""
+    subscribed = [fanout.recipient(s) for s in subscriptions]
     own = {r.condition for r in subscribed}
     return [
         {

@@ -13,6 +13,7 @@ import time
 import zoneinfo
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from itertools import batched
 
 from django.conf import settings
 from django.db import transaction
@@ -72,7 +73,7 @@ def _webhook_deliveries(alerts: list[Alert], segments: dict[int, tuple]) -> list
     desk_zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     for endpoint in WebhookEndpoint.objects.filter(active=True):
         wanted = [a for a in alerts if a.condition in endpoint.conditions]
-        for chunk in fanout.chunks(wanted, ALERTS_PER_DELIVERY):
+        for chunk in batched(wanted, ALERTS_PER_DELIVERY, strict=False):
             lines = [
                 alert_line(
                     a,
@@ -129,7 +130,7 @@ def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationRepor
         ):
             uncleared[subject, condition], stored[pk] = pk, values
         gone = [pk for key, pk in uncleared.items() if key not in found]
-        for chunk in fanout.chunks(gone):
+        for chunk in batched(gone, fanout.CHUNK, strict=False):
             report.cleared += Alert.objects.filter(pk__in=chunk).update(cleared_at=now)
         # A segment still ending soon, but at another date (a policy or an operator
         # extended it within the window): its alert says the new date, raising nothing.

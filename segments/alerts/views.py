@@ -100,10 +100,11 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, SUBSCRIBED[outcome])
         return redirect("alert-subscriptions")
+    mine = selectors.subscriptions_of(user=request.user)
     context = {
         "form": form,
-        "subscriptions": selectors.subscriptions_of(user=request.user),
-        "defaults": selectors.default_subscriptions_of(user=request.user),
+        "subscriptions": mine,
+        "defaults": selectors.default_subscriptions_of(user=request.user, subscriptions=mine),
     }
     return render(request, "alerts/subscriptions.html", context, status=400 if form.errors else 200)
 

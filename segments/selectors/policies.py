@@ -97,19 +97,20 @@ def policy_scope_names(*, policies: list[ExpiryPolicy]) -> list[ExpiryPolicy]:
     """Each policy with ``scope_name``: the name of the account or audience its scope
     holds the id of ("" when the mirror has none of that id), so a page need not show
     a bare number."""
-    kind = ExpiryPolicy.Scope
-    models = {kind.ACCOUNT: Account, kind.AUDIENCE: Audience}
-    held = {p.pk: as_id(p.scope_value) for p in policies if p.scope in models}
+    models = {ExpiryPolicy.Scope.ACCOUNT: Account, ExpiryPolicy.Scope.AUDIENCE: Audience}
+    named = [(p, as_id(p.scope_value)) for p in policies if p.scope in models]
     names = {
         scope: dict(
-            model.objects.filter(
-                pk__in={held[p.pk] for p in policies if p.scope == scope and held[p.pk]}
-            ).values_list("pk", "name")
+            model.objects.filter(pk__in={i for p, i in named if p.scope == scope}).values_list(
+                "pk", "name"
+            )
         )
         for scope, model in models.items()
     }
     for policy in policies:
-        policy.scope_name = names.get(policy.scope, {}).get(held.get(policy.pk), "")
+        policy.scope_name = ""
+    for policy, scope_id in named:
+        policy.scope_name = names[policy.scope].get(scope_id, "")
     return policies
 
 

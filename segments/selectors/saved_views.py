@@ -46,7 +46,7 @@ def table_selects_all(params, *, user=None) -> bool:
 
 
 def _selects_all(segments: SegmentFilter) -> bool:
-    values = segments.form.valid_values()
+    values = segments.form.valid_values()  # validates: errors are known after it
     if segments.form.errors:
         return False
     return all(values.get(name) in (None, "", False, [], ()) for name in segments.filters)

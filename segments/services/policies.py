@@ -141,12 +141,16 @@ def policy_save(*, policy: ExpiryPolicy, user, loaded: datetime | None = None) -
     return policy
 
 
-def policy_set_paused(*, policy: ExpiryPolicy, user, paused: bool) -> ExpiryPolicy:
-    """Pause or resume the policy as it is now (not as the caller loaded it)."""
+def policy_set_paused(*, policy: ExpiryPolicy, user, paused: bool) -> bool:
+    """Pause or resume the policy as it is now (not as the caller loaded it); returns
+    whether that changed it (a stale tab's second Pause does not)."""
     with transaction.atomic():
         current = ExpiryPolicy.objects.select_for_update().get(pk=policy.pk)
+        if current.paused == paused:
+            return False
         current.paused = paused
-        return policy_save(policy=current, user=user)
+        policy_save(policy=current, user=user)
+    return True
 
 
 def policy_delete(*, policy: ExpiryPolicy, actor: Actor) -> bool:

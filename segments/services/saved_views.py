@@ -58,7 +58,11 @@ class ScopeChangedMeanwhile(Exception):
 
 
 def _users_of(view: SavedView) -> list[str]:
-    return [f"expiry policy “{name}”" for name in view.policies.values_list("name", flat=True)]
+    return _named(view.policies.values_list("name", flat=True))
+
+
+def _named(policy_names) -> list[str]:
+    return [f"expiry policy “{name}”" for name in policy_names]
 
 
 def _owned(view: SavedView, user) -> None:
@@ -94,16 +98,14 @@ def saved_view_update(
     ``policies_seen``: the ids of the policies scoped on it that the asking page showed
     (``ScopeChangedMeanwhile`` if they are not the ones now)."""
     _owned(view, user)
-    if (
-        params is not None
-        and policies_seen is not None
-        and set(policies_seen) != set(view.policies.values_list("pk", flat=True))
-    ):
-        raise ScopeChangedMeanwhile(_users_of(view))
+    policies = dict(view.policies.values_list("pk", "name"))  # one read for the checks
+    users = _named(policies.values())
+    if params is not None and policies_seen is not None and set(policies_seen) != set(policies):
+        raise ScopeChangedMeanwhile(users)
     _may_share(user, shared and not view.shared)
-    if view.shared and not shared and (users := _users_of(view)):
+    if view.shared and not shared and users:
         raise ViewInUse(users)
-    if params is not None and (users := _users_of(view)) and table_selects_all(params, user=user):
+    if params is not None and users and table_selects_all(params, user=user):
         raise ScopeWouldWiden(users)
     unshared = view.shared and not shared
     before = {"name": view.name, "table": view.query}

@@ -43,6 +43,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(400, "Bad Content-Length")
             return
         raw = self.rfile.read(length)
+        if len(raw) < length:
+            # The client went away mid-body (a killed worker): a real server never
+            # dispatches such a request, so it is neither counted nor applied.
+            logger.info("sandbox: %s %s: the body ended early", self.command, self.path)
+            self.close_connection = True
+            return
         try:
             response = self.server.app.handle(self.command, self.path, self.headers, raw)
         except Exception:

@@ -1,6 +1,9 @@
 """The sandbox's Segment API: reads and writes."""
 
+import json
+import socket
 import time
+from urllib.parse import urlsplit
 
 from sandbox.data import parse_ticks
 from sandbox.store import SEGMENT_FIELDS
@@ -86,6 +89,27 @@ def test_update_end_date_validation(srv, session):
     assert session.get(f"{srv.segment_api_url}/segment/{sid}").json()["data"]["endDate"] == (
         "2099-01-01T00:00:00.0000000Z"
     )
+
+
+def test_a_write_whose_body_never_arrives_is_neither_applied_nor_counted(srv, session):
+    """A worker killed between sending a write's headers and its body: a real
+    server never dispatches a request it did not receive whole."""
+    segment = segment_of(srv, session, 3)
+    url = urlsplit(f"{srv.segment_api_url}/segment/updateenddate")
+    body = json.dumps({"segmentid": segment["segmentId"], "endDate": "2099-01-01T00:00:00Z"})
+    cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+    head = (
+        f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nCookie: {cookie}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    srv.requests.clear()
+    with socket.create_connection((url.hostname, url.port)) as sock:
+        sock.sendall(head.encode() + body[:10].encode())
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(1024) == b""  # closed without an answer
+    assert srv.requests.count("update_end_date") == 0
+    now = session.get(f"{srv.segment_api_url}/segment/{segment['segmentId']}").json()["data"]
+    assert now["endDate"] == segment["endDate"]
 
 
 def test_delete_then_not_found(srv, session):

@@ -1,5 +1,6 @@
 """The segments table's active filters as chips: "label: value", each with the URL
-of the same table without that filter (pure: it reads the validated form only)."""
+of the same table without that filter, or on one line for a saved view (pure: it
+reads the validated form only)."""
 
 from __future__ import annotations
 
@@ -32,17 +33,27 @@ class Chip:
 def filter_chips(*, form, params: QueryDict) -> tuple[list[Chip], str]:
     """One chip per valid active filter of the bound ``form``, in the form's order, and
     the URL that clears them all (sort, page size and columns kept; page reset)."""
-    values = form.valid_values()
-    chips = []
-    for name, field in form.fields.items():
-        value = values.get(name)
-        if name in NOT_FILTERS or not _active(field, value):
-            continue
-        text = _value_text(name, field, value, values)
-        url = _without(params, name, *PARTS.get(name, ()))
-        chips.append(Chip(name, str(field.label), text, url))
+    chips = [
+        Chip(name, label, text, _without(params, name, *PARTS.get(name, ())))
+        for name, label, text in _active_filters(form)
+    ]
     clear = _without(params, *(name for name in form.fields if name != "per_page"))
     return chips, clear
+
+
+def filters_in_words(*, form) -> str:
+    """The bound ``form``'s valid active filters on one line ("" for none):
+    "Account: Acme Retail · The Trade Desk; End date: within 14 days"."""
+    return "; ".join(f"{label}: {text}" for _, label, text in _active_filters(form))
+
+
+def _active_filters(form):
+    """(name, label, value in words) of each valid active filter, in the form's order."""
+    values = form.valid_values()
+    for name, field in form.fields.items():
+        value = values.get(name)
+        if name not in NOT_FILTERS and _active(field, value):
+            yield name, str(field.label), _value_text(name, field, value, values)
 
 
 def _active(field, value) -> bool:

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from segments.filter_chips import filters_in_words
 from segments.permissions import VIEW
 from segments.responses import go_to
 from segments.saved_view_forms import SavedViewForm
@@ -20,6 +21,7 @@ from segments.selectors.saved_views import (
     canonical_table_query,
     default_view,
     saved_view_defaulted_by,
+    saved_view_filter,
     saved_view_list,
     saved_view_names,
     saved_views_coverage,
@@ -35,6 +37,7 @@ from segments.services.saved_views import (
     saved_view_delete,
     saved_view_update,
 )
+from segments.tables import SegmentTable
 
 
 def _open_url(query: str) -> str:
@@ -47,6 +50,7 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
     views = list(saved_view_list(user=request.user))
     for view in views:  # from what the list prefetched
         view.defaulted_by = saved_view_defaulted_by(view=view, other_than=request.user)
+        view.in_words = _in_words(view)
     return {
         **saved_views_coverage(views=views, table=current if table else None, user=request.user),
         "views": views,
@@ -59,6 +63,13 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
         # A viewer saves personal views: no share box, no Share button.
         "can_share": may_share(request.user),
     }
+
+
+def _in_words(view) -> str:
+    """What the view shows, in words rather than its query string."""
+    sort = SegmentTable.sort_in_words(QueryDict(view.query).get("sort", ""))
+    filters = filters_in_words(form=saved_view_filter(view=view).form)
+    return "; ".join(part for part in (filters or "All segments", sort) if part)
 
 
 def _refused(request: HttpRequest, refused: PermissionDenied) -> HttpResponse:

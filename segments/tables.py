@@ -177,6 +177,23 @@ class SegmentTable(DeskTable):
         return cls(data, exclude=hidden, **kwargs)
 
     @classmethod
+    def sort_in_words(cls, sort: str) -> str:
+        """A ``sort`` parameter as a saved view's line says it ("" if none applies):
+        "sorted by Ends, descending"."""
+        keys = [key.strip() for key in sort.split(",") if key.strip()]
+        named = [
+            (cls.base_columns[key.lstrip("-")], key.startswith("-"))
+            for key in keys
+            # A column's ``orderable`` is None unless it says False: the table's default.
+            if key.lstrip("-") in cls.base_columns
+            and cls.base_columns[key.lstrip("-")].orderable is not False
+        ]
+        if not named:
+            return ""
+        words = [f"{column.verbose_name}{', descending' if down else ''}" for column, down in named]
+        return "sorted by " + ", then ".join(words)
+
+    @classmethod
     def column_choices(cls, visible) -> list[tuple[str, str, bool]]:
         """The column chooser's boxes: name, label, shown."""
         return [(c, str(cls.base_columns[c].verbose_name), c in visible) for c in CHOOSABLE_COLUMNS]

@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone
 
 from segments import remote
-from segments.models import AuditEvent, ExpiryPolicy, PolicyRunItem, Segment
+from segments.models import Account, AuditEvent, ExpiryPolicy, PolicyRunItem, Segment
 from segments.services.audit import Actor
 from segments.services.policies import (
     policies_apply,
+    policy_delete,
     policy_dry_run,
     policy_save,
     policy_set_paused,
@@ -126,8 +127,16 @@ def test_paused_policies_and_exclusions_change_nothing(synced, owner):
     assert synced.requests.count("update_end_date") == 0
     edits = list(policy.edits.order_by("id"))
     assert [e.username for e in edits] == ["ann", "ann", "bob"]
-    assert edits[1].changes == {"exclusions": ["", str(planned[0].segment_id)]}
+    excluded = Segment.objects.get(segment_id=planned[0].segment_id)
+    # Ids in the history come with the names they had (a bare number says little).
+    account = Account.objects.get(pk=policy.scope_value)
+    assert edits[0].changes["scope value"] == [None, f"{account.name} ({account.pk})"]
+    assert edits[1].changes == {"exclusions": ["", f"{excluded.name} ({excluded.segment_id})"]}
     assert edits[2].changes == {"paused": ["no", "yes"]}
+    policy_delete(policy=policy, actor=Actor(user=owner))
+    gone = AuditEvent.objects.get(action=AuditEvent.Action.DELETE_POLICY)
+    assert f"scope value {account.name} ({account.pk})" in gone.message
+    assert f"exclusions {excluded.name} ({excluded.segment_id})" in gone.message
 
 
 def test_a_policy_paused_while_its_run_goes_on_changes_nothing_more(synced, owner, monkeypatch):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 
-from segments.models import ExpiryPolicy, SavedView, ViewPreference
+from segments.models import Account, ExpiryPolicy, SavedView, ViewPreference
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -342,3 +343,20 @@ def test_no_views_is_a_sentence_not_an_empty_table(bob):
     page = logged_in(bob).get("/views/").content.decode()
     assert "No saved views yet. Filter and sort the" in page
     assert 'id="views-table"' not in page
+
+
+def test_the_views_page_says_what_each_view_shows_in_words(synced, ann):
+    account = Account.objects.order_by("pk").first()
+    SavedView.objects.create(
+        owner=ann,
+        name="Theirs, soonest last",
+        query=f"account={account.pk}&ends=within&within_days=14&sort=-end_date",
+    )
+    SavedView.objects.create(owner=ann, name="Everything", query="per_page=50")
+    page = logged_in(ann).get("/views/").content.decode()
+    words = re.findall(r'<span class="sub">([^<]*)</span>', page)
+    assert f"Account: {account}; End date: within 14 days; sorted by Ends, descending" in [
+        html.unescape(w) for w in words
+    ]
+    assert "All segments" in words
+    assert "account=" not in page.split("<tbody")[1]

@@ -88,7 +88,7 @@ def default_view(*, user) -> SavedView | None:
 def saved_view_problems(*, view: SavedView) -> list[str]:
     """Why the view's filters no longer hold (a status or account gone): the table would
     ignore such a filter, a policy must not widen its scope that way."""
-    return _problems(_filter(view))
+    return _problems(saved_view_filter(view=view))
 
 
 def table_problems(params) -> list[str]:
@@ -123,10 +123,11 @@ def saved_views_coverage(*, views: list[SavedView], table: str | None, user) -> 
 def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:
     """The segments the view's filters select (sort and columns aside); none while any of
     its filters is invalid (``saved_view_problems``)."""
-    segments = _filter(view)
+    segments = saved_view_filter(view=view)
     return Segment.objects.none() if segments.form.errors else segments.qs
 
 
-def _filter(view: SavedView) -> SegmentFilter:
-    # A view's "assigned to me" is its owner's: a policy on it has no one else.
+def saved_view_filter(*, view: SavedView) -> SegmentFilter:
+    """The view's filters, bound: its "assigned to me" is its owner's (a policy on it
+    has no one else)."""
     return segment_filter(data=QueryDict(view.query), user=view.owner)

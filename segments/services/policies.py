@@ -29,10 +29,15 @@ from segments.models import (
     ExpiryPolicyEdit,
     PolicyRun,
     PolicyRunItem,
+    Segment,
 )
 from segments.models.policies import FAILURES_FLAGGED
 from segments.policy_rules import Change, plan
-from segments.selectors.policies import policy_extension_count, policy_scopes
+from segments.selectors.policies import (
+    policy_extension_count,
+    policy_scope_names,
+    policy_scopes,
+)
 from segments.services.audit import Actor, audit_record
 from segments.services.platform_writes import segment_extend
 
@@ -62,16 +67,21 @@ def policy_dry_run(*, policies: list[ExpiryPolicy], now: datetime | None = None)
     return plan(policy_scopes(policies=policies, now=now), now=now)
 
 
-def _shown(policy: ExpiryPolicy, name: str) -> str:
+def _shown(policy: ExpiryPolicy, name: str, segment_names: dict[int, str]) -> str:
+    """A field as a history line says it: an id with the name it has now."""
     if name == "scope":
         return policy.get_scope_display()
     value = getattr(policy, name)
+    if name == "scope_value" and policy.scope_name:
+        return f"{policy.scope_name} ({value})"
+    if name == "excluded":
+        return ", ".join(
+            f"{segment_names[i]} ({i})" if i in segment_names else str(i) for i in value
+        )
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):  # the form's are in the operator's zone, stored UTC
         return value.astimezone(UTC).isoformat()
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)
 
 
@@ -88,14 +98,24 @@ class PolicyNameTaken(Exception):
     """Another policy took the name meanwhile (two creates at once)."""
 
 
+def _as_shown(*policies: ExpiryPolicy) -> list[dict[str, str]]:
+    """Each policy's edited fields as its history says them, by label."""
+    policy_scope_names(policies=list(policies))
+    excluded = {i for p in policies for i in p.excluded}
+    segment_names = dict(
+        Segment.objects.filter(segment_id__in=excluded).values_list("segment_id", "name")
+    )
+    return [
+        {label: _shown(p, name, segment_names) for name, label in EDITED_FIELDS.items()}
+        for p in policies
+    ]
+
+
 def _changes(before: ExpiryPolicy | None, policy: ExpiryPolicy) -> dict:
-    changes = {}
-    for name, label in EDITED_FIELDS.items():
-        old = _shown(before, name) if before else ""
-        new = _shown(policy, name)
-        if before is None or old != new:
-            changes[label] = [old if before else None, new]
-    return changes
+    if before is None:
+        return {label: [None, new] for label, new in _as_shown(policy)[0].items()}
+    old, new = _as_shown(before, policy)
+    return {label: [old[label], new[label]] for label in new if old[label] != new[label]}
 
 
 def policy_save(*, policy: ExpiryPolicy, user, loaded: datetime | None = None) -> ExpiryPolicy:
@@ -158,7 +178,7 @@ def policy_delete(*, policy: ExpiryPolicy, actor: Actor) -> bool:
     deleted it and what it was. The extensions it made stay in the activity (audit
     events), attributed to it by name. Returns whether it was there to delete."""
     extensions = policy_extension_count(policy=policy)
-    was = {label: _shown(policy, name) for name, label in EDITED_FIELDS.items()}
+    was = _as_shown(policy)[0]
     described = "; ".join(f"{k} {v}" for k, v in was.items() if v and k != "name")
     with transaction.atomic():
         deleted, _ = ExpiryPolicy.objects.filter(pk=policy.pk).delete()

@@ -29,46 +29,40 @@ from segments.team_forms import (
     team_forms,
 )
 
-# A deleted segment keeps its page and notes for the record; nobody works on it.
-DELETED_NOT_WORKED_ON = (
-    "This segment was deleted on the platform: it is no longer reviewed or assigned. "
-    "Notes can still be added, for the record."
-)
-
 
 @require_POST
 @permission_required(OPERATE, raise_exception=True)
 def segment_review(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(segment_id=segment_id)
-    if segment.is_deleted:
-        return _team_response(request, segment, DELETED_NOT_WORKED_ON, error=True)
     form = ReviewForm(request.POST)
-    if form.is_valid() and not form.cleaned_data["state"]:
-        review.review_clear(actor=actor_of(request), segment_id=segment_id)
-        return _team_response(
-            request, segment, "Review state cleared: not reviewed.", focus="review-state"
-        )
-    if form.is_valid():
-        state = review.review_set(
-            actor=actor_of(request), segment_id=segment_id, state=form.cleaned_data["state"]
-        )
-        text = f"Review state set to {state.get_state_display()}."
-        return _team_response(request, segment, text, focus="review-state")
-    return _team_response(request, segment, "Choose a review state.", error=True)
+    if not form.is_valid():
+        return _team_response(request, segment, "Choose a review state.", error=True)
+    actor, state = actor_of(request), form.cleaned_data["state"]
+    try:
+        if state:
+            now = review.review_set(actor=actor, segment_id=segment_id, state=state)
+            text = f"Review state set to {now.get_state_display()}."
+        else:
+            review.review_clear(actor=actor, segment_id=segment_id)
+            text = "Review state cleared: not reviewed."
+    except review.SegmentDeleted as refused:
+        return _team_response(request, segment, str(refused), error=True)
+    return _team_response(request, segment, text, focus="review-state")
 
 
 @require_POST
 @permission_required(OPERATE, raise_exception=True)
 def segment_assign(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(segment_id=segment_id)
-    if segment.is_deleted:
-        return _team_response(request, segment, DELETED_NOT_WORKED_ON, error=True)
     form = AssignForm(request.POST, users=selectors.assignable_users())
     if not form.is_valid():
         text = " ".join(form.errors["assignee"])
         return _team_response(request, segment, text, error=True, focus="assignee")
     assignee = form.cleaned_data["assignee"]
-    assignment.assignment_set(actor=actor_of(request), segment_id=segment_id, assignee=assignee)
+    try:
+        assignment.assignment_set(actor=actor_of(request), segment_id=segment_id, assignee=assignee)
+    except review.SegmentDeleted as refused:
+        return _team_response(request, segment, str(refused), error=True)
     text = f"Assigned to {assignee.get_username()}." if assignee else "Assigned to nobody."
     return _team_response(request, segment, text, focus="assignee")
 

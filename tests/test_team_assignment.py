@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import re
 
-from segments.models import Assignment, AuditEvent, Segment
+import pytest
+
+from segments.models import Assignment, AuditEvent, Review, Segment
+from segments.services.assignment import assignment_set, assignments_set
+from segments.services.audit import Actor
+from segments.services.review import SegmentDeleted, review_clear, review_set, reviews_set
 from tests.conftest import make_user
 from tests.test_team_queue import HTMX, queue_ids
 
@@ -154,5 +159,16 @@ def test_a_deleted_segment_is_neither_reviewed_nor_assigned(op_client, operator,
     for url, data in (("assign", {"assignee": operator.pk}), ("review", {"state": "acknowledged"})):
         refused = op_client.post(f"/segments/{segment.pk}/{url}/", data, headers=HTMX)
         assert "This segment was deleted on the platform: it is no longer reviewed" in refused.text
-    assert not Assignment.objects.exists()
+    # The services refuse it themselves (a queue's choice made before it was deleted).
+    actor, live = Actor(user=operator), Segment.objects.visible().first().pk
+    with pytest.raises(SegmentDeleted):
+        review_set(actor=actor, segment_id=segment.pk, state=Review.State.RESOLVED)
+    with pytest.raises(SegmentDeleted):
+        review_clear(actor=actor, segment_id=segment.pk)
+    with pytest.raises(SegmentDeleted):
+        assignment_set(actor=actor, segment_id=segment.pk, assignee=operator)
+    assert assignments_set(actor=actor, segment_ids=[segment.pk, live], assignee=operator) == [live]
+    assert reviews_set(actor=actor, segment_ids=[segment.pk, live], state="resolved") == [live]
+    assert list(Assignment.objects.values_list("segment_id", flat=True)) == [live]
+    assert not Review.objects.filter(segment_id=segment.pk).exists()
     assert not AuditEvent.objects.filter(segment_id=segment.pk).exists()

@@ -7,12 +7,15 @@ from django.utils import timezone
 
 from segments.models import Assignment, AuditEvent
 from segments.services.audit import Actor, audit_record
+from segments.services.review import SegmentDeleted, refuse_deleted
 
 
 def assignment_set(*, actor: Actor, segment_id: int, assignee) -> bool:
     """Assign the segment to ``assignee`` (a user), or to nobody with ``None``.
-    True if that changed anything (then audited); assigning as it is does nothing."""
+    True if that changed anything (then audited); assigning as it is does nothing.
+    ``SegmentDeleted`` for a deleted segment."""
     with transaction.atomic():
+        refuse_deleted(segment_id)
         current = (
             Assignment.objects.select_for_update(of=("self",))
             .filter(segment_id=segment_id)
@@ -48,9 +51,13 @@ def assignment_set(*, actor: Actor, segment_id: int, assignee) -> bool:
 
 
 def assignments_set(*, actor: Actor, segment_ids: list[int], assignee) -> list[int]:
-    """One assignee (or nobody) for several segments; the ids that changed, each audited."""
-    return [
-        segment_id
-        for segment_id in segment_ids
-        if assignment_set(actor=actor, segment_id=segment_id, assignee=assignee)
-    ]
+    """One assignee (or nobody) for several segments; the ids that changed, each audited
+    (not one deleted since it was chosen)."""
+    changed = []
+    for segment_id in segment_ids:
+        try:
+            if assignment_set(actor=actor, segment_id=segment_id, assignee=assignee):
+                changed.append(segment_id)
+        except SegmentDeleted:
+            continue
+    return changed

@@ -5,14 +5,33 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from segments.models import AuditEvent, Review
+from segments.models import AuditEvent, Review, Segment
 from segments.services.audit import Actor, audit_record
+
+
+class SegmentDeleted(Exception):
+    """A deleted segment keeps its page and notes for the record; nobody works on it."""
+
+    def __init__(self, segment_id: int):
+        super().__init__(
+            "This segment was deleted on the platform: it is no longer reviewed or assigned. "
+            "Notes can still be added, for the record."
+        )
+        self.segment_id = segment_id
+
+
+def refuse_deleted(segment_id: int) -> None:
+    """Raise ``SegmentDeleted`` if the mirror has the segment as deleted."""
+    if Segment.objects.filter(segment_id=segment_id, is_deleted=True).exists():
+        raise SegmentDeleted(segment_id)
 
 
 def review_set(*, actor: Actor, segment_id: int, state: str) -> Review:
     """Set the segment's review state (audited). Set to what it is already (a stale
-    tab, a second click), nothing changes: who set it and when stay, no event."""
+    tab, a second click), nothing changes: who set it and when stay, no event.
+    ``SegmentDeleted`` for a deleted segment."""
     with transaction.atomic():
+        refuse_deleted(segment_id)
         current = Review.objects.select_for_update().filter(segment_id=segment_id).first()
         if current is not None and current.state == state:
             return current
@@ -34,8 +53,10 @@ def review_set(*, actor: Actor, segment_id: int, state: str) -> Review:
 
 
 def review_clear(*, actor: Actor, segment_id: int) -> None:
-    """Back to not reviewed (audited); nothing to do, and nothing audited, if it was."""
+    """Back to not reviewed (audited); nothing to do, and nothing audited, if it was.
+    ``SegmentDeleted`` for a deleted segment."""
     with transaction.atomic():
+        refuse_deleted(segment_id)
         previous = (
             Review.objects.select_for_update()
             .filter(segment_id=segment_id)
@@ -58,13 +79,19 @@ def review_clear(*, actor: Actor, segment_id: int) -> None:
 
 def reviews_set(*, actor: Actor, segment_ids: list[int], state: str) -> list[int]:
     """One review state for several segments, each change audited on its own. Returns
-    the segments it changed: those in that state already are left as they are."""
+    the segments it changed: those in that state already are left as they are, and so
+    is one deleted since it was chosen."""
     already = set(
         Review.objects.filter(segment_id__in=segment_ids, state=state).values_list(
             "segment_id", flat=True
         )
     )
     changed = [i for i in segment_ids if i not in already]
+    done = []
     for segment_id in changed:
-        review_set(actor=actor, segment_id=segment_id, state=state)
-    return changed
+        try:
+            review_set(actor=actor, segment_id=segment_id, state=state)
+        except SegmentDeleted:
+            continue
+        done.append(segment_id)
+    return done

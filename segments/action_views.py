@@ -161,20 +161,23 @@ def bulk_prepare(request: HttpRequest) -> HttpResponse:
         params={},
         query=request.POST.get("query", ""),
     )
-    form = BulkConfirmForm(run=run)
-    return form_page(request, "segments/bulk_confirm.html", _bulk_context(run, form))
+    return form_page(request, "segments/bulk_confirm.html", _bulk_context(run, _bulk_form(run)))
 
 
-def _bulk_context(run: BulkRun, form) -> dict:
-    # Their delete (or extend) is refused and reported, nothing sent: said first, and
-    # what the run would send is counted without them.
+def _bulk_form(run: BulkRun, data=None) -> BulkConfirmForm:
+    # Segments being deleted already: their delete (or extend) is reported, nothing
+    # sent. What the run would send, and a delete's typed number, count without them.
     deleting = open_deletes_among(segment_ids=run.segment_ids)
+    return BulkConfirmForm(data, run=run, to_send=run.total - deleting)
+
+
+def _bulk_context(run: BulkRun, form: BulkConfirmForm) -> dict:
     return {
         "run": run,
         "form": form,
         "sample": selectors.bulk_run_sample(run=run),
-        "deleting": deleting,
-        "to_send": run.total - deleting,
+        "deleting": run.total - form.to_send,
+        "to_send": form.to_send,
     }
 
 
@@ -195,7 +198,7 @@ def bulk_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
             "Prepare your own from the segments table.",
         )
         return go_to(request, target)
-    form = BulkConfirmForm(request.POST, run=run)
+    form = _bulk_form(run, request.POST)
     if not (form.is_valid() and submission_accepted(request, form)):
         return form_page(request, "segments/bulk_confirm.html", _bulk_context(run, form))
     claimed = bulk.bulk_run_confirm(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.core import signing
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from segments.fields import BoundedDateTimeField, IdField
@@ -197,9 +198,11 @@ class BulkConfirmForm(SubmissionForm):
     )
     confirm_count = IdField(required=False, label="Type the number of segments")
 
-    def __init__(self, *args, run, **kwargs):
+    def __init__(self, *args, run, to_send: int, **kwargs):
+        """``to_send``: the run's segments not being deleted already (those are only
+        reported): the number a delete's confirmation asks for."""
         super().__init__(*args, **kwargs)
-        self.run = run
+        self.run, self.to_send = run, to_send
 
     def clean(self):
         data = super().clean()
@@ -212,10 +215,11 @@ class BulkConfirmForm(SubmissionForm):
                 problem := end_date_problem(new_end=data["end_date"], current_end=None)
             ):
                 self.add_error("end_date", problem)
-        elif data.get("confirm_count") != self.run.total:
+        elif data.get("confirm_count") != self.to_send:
             self.add_error(
                 "confirm_count",
-                f"Type {self.run.total} to delete {self.run.total} segments: nothing was deleted.",
+                f"Type {self.to_send} to delete {self.to_send} "
+                f"segment{pluralize(self.to_send)}: nothing was deleted.",
             )
         return data
 

@@ -138,9 +138,16 @@ def test_a_bulk_delete_accounts_for_a_segment_already_being_deleted(synced, live
     assert "What follows is of the other 1." in prepared.text
     assert "It is deleted on the platform in 5 minutes" in prepared.text
     assert "Each is deleted" not in prepared.text
+    # The number typed, and the button, are of what would be sent.
+    assert "Type <strong>1</strong> to delete 1 segment</label>" in prepared.text
+    assert ">Delete 1</button>" in prepared.text
     token = form_fields(prepared.text)["form_token"]
     run = BulkRun.objects.get()
-    ann.post(f"/bulk/{run.pk}/confirm/", {"form_token": token, "confirm_count": "2"}, headers=HTMX)
+    whole = {"form_token": token, "confirm_count": "2"}
+    refused = ann.post(f"/bulk/{run.pk}/confirm/", whole, headers=HTMX).text
+    assert "Type 1 to delete 1 segment: nothing was deleted." in refused
+    assert ScheduledDelete.objects.filter(bulk_run=run).count() == 0
+    ann.post(f"/bulk/{run.pk}/confirm/", {**whole, "confirm_count": "1"}, headers=HTMX)
     page = ann.get(f"/bulk/{run.pk}/").text
     # Accounted for, as what it is: not silently left out, not a refusal to fix.
     assert "Finished: 1 had a delete scheduled already, 1 waiting to be deleted" in page

@@ -61,6 +61,10 @@ class TableFilterForm(forms.Form):
         empty_value=DEFAULT_PER_PAGE,
         required=False,
         label="Rows",
+        error_messages={
+            "invalid_choice": "%(value)s a page is not offered (25, 50 or 100): "
+            f"{DEFAULT_PER_PAGE} are shown."  # PER_PAGE_CHOICES
+        },
     )
 
     def valid_values(self) -> dict[str, Any]:
@@ -104,7 +108,16 @@ class TableFilterSet(django_filters.FilterSet):
 
 
 class SegmentFilterForm(TableFilterForm):
-    within_days = forms.IntegerField(required=False, min_value=1, max_value=3650, label="N days")
+    within_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="N days",
+        error_messages={
+            key: f"Enter 1 to 3650 days: {EXPIRING_DAYS} days are used instead."
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
     end_from = BoundedDateField(required=False, label="From", widget=DateInput)
     end_to = BoundedDateField(required=False, label="To", widget=DateInput)
 

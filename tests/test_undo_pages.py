@@ -138,7 +138,8 @@ def test_a_bulk_delete_accounts_for_a_segment_already_being_deleted(synced, live
     assert "What follows is of the other 1." in prepared.text
     assert "It is deleted on the platform in 5 minutes" in prepared.text
     assert "Each is deleted" not in prepared.text
-    # The number typed, and the button, are of what would be sent.
+    # The title, the number typed and the button are of what would be sent.
+    assert "Delete 1 segment from the platform?" in prepared.text
     assert "Type <strong>1</strong> to delete 1 segment</label>" in prepared.text
     assert ">Delete 1</button>" in prepared.text
     token = form_fields(prepared.text)["form_token"]

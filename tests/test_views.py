@@ -95,8 +95,9 @@ def test_sorting_paging_and_page_size(viewer_client, synced):
     [
         ("ends=between&end_from=2026-13-45", "Enter a valid date"),
         ("audience=abc", "Enter a whole number"),
-        ("within_days=-4&ends=within", "greater than or equal to 1"),
-        ("per_page=100000", "not one of the available choices"),
+        ("within_days=-4&ends=within", "<strong>N days</strong>: Enter 1 to 3650 days: 7 days"),
+        ("within_days=soon&ends=within", "<strong>N days</strong>: Enter 1 to 3650 days: 7 days"),
+        ("per_page=100000", "100000 a page is not offered (25, 50 or 100): 25 are shown."),
         ("status=NoSuchStatus", "not one of the available choices"),
         ("active=maybe", "not one of the available choices"),
     ],

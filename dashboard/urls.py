@@ -12,3 +12,5 @@ urlpatterns = [
     path("", include("segments.saved_view_urls")),
     path("", include("segments.delete_urls")),
 ]
+
+handler404 = "segments.responses.page_not_found"

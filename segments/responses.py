@@ -84,3 +84,25 @@ def action_finished(request: HttpRequest, result: ActionResult, *, back: str) ->
     response = reswap(messages_only(request), "none")
     trigger_client_event(response, "close-dialog")
     return trigger_client_event(response, "segments-changed")
+
+
+# What a missing address under each prefix was for, as the 404 page says it.
+NOT_FOUND = (
+    ("/segments/", "No segment has this address"),
+    ("/audiences/", "No audience has this address"),
+    (
+        "/views/",
+        "No saved view you can open has this address: it was deleted, "
+        "or it is someone else's personal view",
+    ),
+    ("/bulk/", "No bulk run has this address"),
+    ("/alerts/", "Nothing in the alerts has this address: it was deleted, or it is someone else's"),
+)
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """The 404 page, worded for the kind of thing the address was for."""
+    found = [(prefix, text) for prefix, text in NOT_FOUND if request.path.startswith(prefix)]
+    prefix, missing = found[0] if found else ("", "Segment Desk has no page at this address")
+    context = {"missing": missing, "segment": prefix == "/segments/"}
+    return render(request, "404.html", context, status=404)

@@ -22,6 +22,23 @@ def test_a_missing_page_says_where_to_go(viewer_client):
     assert 'href="/"' in text  # back to the overview, inside the site's own layout
 
 
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/segments/999999999/", "No segment has this address"),
+        ("/views/999999/", "No saved view you can open has this address"),
+        ("/bulk/999999/", "No bulk run has this address"),
+        ("/nope/", "Segment Desk has no page at this address"),
+    ],
+)
+def test_a_missing_page_says_what_is_missing(viewer_client, path, said):
+    text = viewer_client.get(path).content.decode()
+    assert said in text
+    assert f" (<code>{path}</code>)." in text
+    # Only a segment's address explains how deleted segments keep their pages.
+    assert ("keeps its page here" in text) == path.startswith("/segments/")
+
+
 def test_a_viewer_typing_an_action_url_gets_the_styled_403(viewer_client):
     # The role is checked before the segment is looked up: no segment needed.
     response = viewer_client.get("/segments/7/extend/")

@@ -203,3 +203,22 @@ def test_the_new_end_date_says_it_wants_a_day_and_a_time(op_client, live_segment
         '<p class="hint" id="detail-new-end-hint">A day and a time, in your time zone.</p>'
         in detail
     )
+
+
+def test_the_extend_page_opened_on_its_own_goes_to_the_segment_once_done(
+    op_client, live_segment
+):
+    """Not in a dialog over a table (a link opened in a new tab): once extended, the
+    segment's page shows the new end date, not the page's form with the old one."""
+    url = f"/segments/{live_segment.segment_id}/extend/"
+    page = op_client.get(url).text
+    assert '<input type="hidden" name="after" value="redirect">' in page
+    fields = {**form_fields(page), "after": "redirect", "preset": "7"}
+    fields["next"] = re.search(r'name="next" value="([^"]*)"', page).group(1)
+    sent = op_client.post(url, fields, headers=HTMX)
+    assert sent.headers["HX-Redirect"] == f"/segments/{live_segment.segment_id}/"
+    shown = op_client.get(sent.headers["HX-Redirect"]).text
+    live_segment.refresh_from_db()
+    assert "moved to" in shown
+    assert live_segment.end_date.strftime("%d %b %Y") in shown
+

@@ -69,7 +69,7 @@ class AuditTable(DeskTable):
             return presentation.local_times(value) if value else "—"
         url = reverse("bulk-run", args=[record.bulk_run_id])
         return format_html(
-            '{} <a href="{}">bulk run {}</a>',
+            '{} <span class="sub">Part of <a href="{}">bulk run {}</a></span>',
             presentation.local_times(value),
             url,
             record.bulk_run_id,

@@ -33,7 +33,9 @@ def test_events_show_linked_segment_names_times_and_bulk_runs(viewer_client, syn
     link = f'<a href="/segments/{segment.segment_id}/">{segment.name}</a>'
     assert link in page
     assert f'<span class="sub">ID {segment.segment_id}</span>' in page
-    assert f'<a href="/bulk/{run.pk}/">bulk run {run.pk}</a>' in page
+    assert (
+        f'<span class="sub">Part of <a href="/bulk/{run.pk}/">bulk run {run.pk}</a></span>' in page
+    )
     assert re.search(r"04 Mar 2026 \d\d:06:07", page)
 
 

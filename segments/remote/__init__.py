@@ -22,11 +22,12 @@ from segments.remote.errors import (
 )
 from segments.remote.list_api import AudienceQuery, DateRange, ListApiClient
 from segments.remote.records import Account, Audience, AudienceRow, Segment, record_row
-from segments.remote.segment_api import SegmentApiClient
+from segments.remote.segment_api import Answer, SegmentApiClient
 from segments.remote.transport import TransportConfig
 
 __all__ = [
     "Account",
+    "Answer",
     "Audience",
     "AudienceQuery",
     "AudienceRow",

@@ -4,6 +4,7 @@ service differs from CONTRACT.md's assumed rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import datetime
 from typing import Any
@@ -40,8 +41,18 @@ ENDPOINTS = {
 }
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answer:
+    """The platform's answer to a call besides its data, for the audit of a write."""
+
+    status: int
+    request_id: str | None
+
+
 class SegmentApiClient:
-    """One client, one pooled session. Logs in lazily and once more on a 401."""
+    """One client, one pooled session. Logs in lazily and once more on a 401.
+    ``last_answer``: the status and request id of this thread's last call (the
+    client is shared by a process's threads), as stripe-python's ``last_response``."""
 
     def __init__(
         self,
@@ -67,9 +78,14 @@ class SegmentApiClient:
         )
         self._login_lock = threading.Lock()
         self._read_prepared: tuple[str, requests.PreparedRequest] | None = None
+        self._answers = threading.local()
 
     def __repr__(self) -> str:
         return f"<SegmentApiClient {self.base_url}>"
+
+    @property
+    def last_answer(self) -> Answer | None:
+        return getattr(self._answers, "last", None)
 
     def close(self) -> None:
         self._session.close()
@@ -154,6 +170,7 @@ class SegmentApiClient:
             break
         if not 200 <= response.status_code < 300:
             raise error_for(response, operation=name)
+        self._answers.last = Answer(response.status_code, request_id_of(response))
         return response
 
     def _read_request(self, url: str, cookie: str) -> requests.PreparedRequest:

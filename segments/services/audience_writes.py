@@ -98,12 +98,13 @@ def audience_create(
     """Create a CRM audience on the platform and add it to the catalogue mirror."""
     action = AuditEvent.Action.CREATE_AUDIENCE
     started = timezone.now()
-    error = None
+    error = answer = None
     try:
         with remote.segment_api() as client:
             created = client.create_crm_audience(
                 name=name, campaign_id=campaign_id, description=description
             )
+            answer = client.last_answer
         audience_id, last_updated = created.id, created.updated or created.created
     except RemoteError as exc:
         if exc.operation == "login" or isinstance(exc, ValidationError):
@@ -138,6 +139,7 @@ def audience_create(
             after={"name": name, "campaign_id": campaign_id},
             message=message,
             error=error,
+            answer=answer,
         )
     return ActionResult(Outcome.DONE, message, details={"audience_id": audience_id})
 
@@ -171,7 +173,7 @@ def audience_activate(
 ) -> ActionResult:
     """Activate an audience on a platform account: a new platform segment."""
     action = AuditEvent.Action.ACTIVATE
-    error = None
+    error = answer = None
     with remote.segment_api() as client:
         try:
             created = client.activate_audience(
@@ -182,6 +184,7 @@ def audience_activate(
                 start_date=start_date,
                 end_date=end_date,
             )
+            answer = client.last_answer
         except RemoteError as exc:
             if exc.operation == "login" or isinstance(exc, ValidationError):
                 return _failed(actor, action, exc, name=name, audience_id=audience_id)
@@ -221,5 +224,6 @@ def audience_activate(
             after=snapshot(confirmed),
             message=message,
             error=error,
+            answer=answer,
         )
     return ActionResult(Outcome.DONE, message, segment=stored)

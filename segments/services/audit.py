@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from segments import remote
 from segments.models import AuditEvent, BulkRun, Segment
-from segments.remote import RemoteError
+from segments.remote import Answer, RemoteError
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,12 @@ def audit_record(
     after: dict | None = None,
     message: str = "",
     error: RemoteError | None = None,
+    answer: Answer | None = None,
     bulk_run: BulkRun | None = None,
 ) -> AuditEvent:
-    """One audit event. Never holds a credential: segment fields and messages only."""
+    """One audit event. Never holds a credential: segment fields and messages only.
+    The platform's status and request id: the ``error``'s, else the write's ``answer``."""
+    said = error or answer
     return AuditEvent.objects.create(
         user=actor.user if getattr(actor.user, "pk", None) else None,
         username=getattr(actor.user, "username", "") or "system",
@@ -60,7 +63,7 @@ def audit_record(
         before=before,
         after=after,
         message=message[:4000],
-        remote_status=error.status if error else None,
-        remote_request_id=(error.request_id or "") if error else "",
+        remote_status=said.status if said else None,
+        remote_request_id=(said.request_id or "") if said else "",
         bulk_run=bulk_run,
     )

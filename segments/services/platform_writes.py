@@ -63,6 +63,7 @@ class SegmentWrite:
         self.run_lease = run_lease  # held by the caller: a bulk run executing
         self.mirror = Segment.objects.filter(segment_id=segment_id).first()
         self.before = snapshot(self.mirror)
+        self.answer: remote.Answer | None = None  # the platform's answer to the write
 
     def audit(self, outcome: str, message: str, *, after=None, error=None) -> ActionResult:
         audit_record(
@@ -74,6 +75,7 @@ class SegmentWrite:
             after=after,
             message=message,
             error=error,
+            answer=self.answer,
             bulk_run=self.bulk_run,
         )
         return ActionResult(outcome, message, error=error)
@@ -224,6 +226,7 @@ def _extend(write, api, new_end_date, days, expected_updated, on_send) -> Action
     error = answered = None
     try:
         answered = api.update_end_date(segment_id=segment_id, end_date=new_end_date)
+        write.answer = api.last_answer
     except NotFound as exc:
         return write.gone(exc)
     except (ValidationError, Conflict) as exc:
@@ -283,6 +286,7 @@ def _delete(write, api, expected_updated, on_send) -> ActionResult:
     error = None
     try:
         api.delete_segment(segment_id=segment_id)
+        write.answer = api.last_answer
     except NotFound as exc:
         return write.gone(exc)
     except (ValidationError, Conflict) as exc:

@@ -40,7 +40,10 @@ def test_delete_confirmed_hides_the_row_and_keeps_the_record(op_client, live_seg
     assert live_segment.is_deleted
     table = op_client.get("/segments/?per_page=100", headers=HTMX).text
     assert f'id="segment-{live_segment.segment_id}"' not in table
-    assert AuditEvent.objects.get(action="delete").outcome == "done"
+    event = AuditEvent.objects.get(action="delete")
+    assert event.outcome == "done"
+    assert event.remote_status == 200
+    assert event.remote_request_id.startswith("sbx-")
 
 
 def test_delete_of_an_already_gone_segment_reconciles(op_client, live_segment, synced):

@@ -31,6 +31,11 @@ def test_extend_with_a_preset_updates_remote_then_mirror_and_audits(op_client, l
     assert event.username == "otto"
     assert event.ip == "10.1.2.3"
     assert event.before["end_date"] != event.after["end_date"]
+    # The platform's answer to the write, for a support ticket: on the activity page too.
+    assert event.remote_status == 200
+    assert re.fullmatch(r"sbx-[0-9a-f]{8}", event.remote_request_id)
+    activity = op_client.get("/activity/").text
+    assert f'200 <span class="muted">{event.remote_request_id}</span>' in activity
 
 
 @pytest.mark.parametrize(
@@ -205,9 +210,7 @@ def test_the_new_end_date_says_it_wants_a_day_and_a_time(op_client, live_segment
     )
 
 
-def test_the_extend_page_opened_on_its_own_goes_to_the_segment_once_done(
-    op_client, live_segment
-):
+def test_the_extend_page_opened_on_its_own_goes_to_the_segment_once_done(op_client, live_segment):
     """Not in a dialog over a table (a link opened in a new tab): once extended, the
     segment's page shows the new end date, not the page's form with the old one."""
     url = f"/segments/{live_segment.segment_id}/extend/"
@@ -221,4 +224,3 @@ def test_the_extend_page_opened_on_its_own_goes_to_the_segment_once_done(
     live_segment.refresh_from_db()
     assert "moved to" in shown
     assert live_segment.end_date.strftime("%d %b %Y") in shown
-

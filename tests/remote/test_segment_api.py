@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,8 +102,18 @@ def test_update_end_date_round_trips_the_seeds_example(segment_client, list_clie
     fresh_sandbox.store.touch_segment(target.segment_id, startDate="2025-01-01T00:00:00Z")
     seeds_value = parse_datetime("2025-12-16T11:36:10.6878666Z")
     updated = segment_client.update_end_date(segment_id=target.segment_id, end_date=seeds_value)
+    written = segment_client.last_answer
     assert updated.end_date == seeds_value
     assert segment_client.segment(segment_id=target.segment_id).end_date == seeds_value
+    # Each call's answer is kept for the thread that made it (the audit of a write).
+    assert written.status == 200
+    assert re.fullmatch(r"sbx-[0-9a-f]{8}", written.request_id)
+    assert segment_client.last_answer.request_id != written.request_id
+    elsewhere = []
+    thread = threading.Thread(target=lambda: elsewhere.append(segment_client.last_answer))
+    thread.start()
+    thread.join()
+    assert elsewhere == [None]
 
 
 def test_end_date_before_start_is_refused_naming_the_field(

@@ -28,7 +28,7 @@ from segments.models import SegmentCountSnapshot, SubmissionToken
 from segments.schedule import bulk_resume_every, full_sync_trigger, incremental_sync_trigger
 from segments.services.bulk_execution import bulk_run_execute, bulk_runs_stalled
 from segments.services.deletes import scheduled_delete_execute, scheduled_deletes_run_due
-from segments.services.policies import policies_after_sync, policies_apply
+from segments.services.policies import policies_after_sync, policies_apply, policies_planned
 from segments.services.sync_lock import sync_exclusive, sync_running
 
 logger = logging.getLogger(__name__)
@@ -51,9 +51,14 @@ def sync_aftermath(*, report) -> dict | None:
     after a failed sync too (it may raise "sync failing"), then the active expiry
     policies (each write reads its segment first, so a failed sync does not mislead
     them). Returns the alerts' report; ``None`` if evaluating them failed, which is
-    logged and leaves the sync's own result standing."""
+    logged and leaves the sync's own result standing.
+
+    A segment the policies are about to extend raises no "ends soon" here: it would
+    be raised, mailed and sent to the webhooks, then cleared by the run a moment
+    later. The run evaluates "ends soon" once done, so one it fails to extend is
+    raised then."""
     try:
-        alerts = alerts_evaluate(sync_report=report).as_dict()
+        alerts = alerts_evaluate(sync_report=report, deferred=policies_planned()).as_dict()
     except Exception:
         logger.exception("alert evaluation after the sync failed")
         alerts = None

@@ -326,3 +326,27 @@ def test_a_sync_applies_the_active_policies(synced, owner):
     policy_set_paused(policy=policy, user=owner, paused=True)
     sync_platform.call()
     assert PolicyRun.objects.count() == 1
+
+
+@pytest.mark.parametrize("writes_fail", [False, True])
+def test_after_a_sync_ends_soon_waits_for_the_policy_run(synced, owner, writes_fail):
+    """A segment the policies are about to extend is not alerted (mailed, sent to the
+    webhooks) and cleared a moment later; one the run fails to extend is alerted."""
+    from segments.models import Alert, AlertSubscription, Condition, Notification
+    from segments.tasks import sync_platform
+
+    AlertSubscription.objects.create(user=owner, condition=Condition.ENDS_SOON, days=60)
+    planned = {c.segment_id for c in policy_dry_run(policies=[new_policy(owner)])}
+    assert planned
+    if writes_fail:
+        synced.faults.set("update_end_date", status=400, kind="json")
+    assert sync_platform.call()["errors"] == []
+    ends_soon = Alert.objects.filter(condition=Condition.ENDS_SOON)
+    assert ends_soon.exclude(segment_id__in=planned).exists()  # the others, as ever
+    of_planned = ends_soon.filter(segment_id__in=planned)
+    if writes_fail:  # raised by the run's own evaluation, once it had failed
+        assert of_planned.exists()
+        assert not of_planned.filter(cleared_at__isnull=False).exists()
+    else:
+        assert not of_planned.exists()  # neither raised nor cleared
+        assert not Notification.objects.filter(alert__segment_id__in=planned).exists()

@@ -205,6 +205,15 @@ def policy_actor(policy: ExpiryPolicy) -> Actor:
     return Actor(user=get_user_model()(username=name))
 
 
+def policies_planned() -> frozenset[int]:
+    """The segments the active policies would extend now: the run that follows a
+    sync extends them, so their "ends soon" waits for it (``alerts_evaluate``)."""
+    active = list(ExpiryPolicy.objects.filter(paused=False))
+    if not active:
+        return frozenset()
+    return frozenset(change.segment_id for change in policy_dry_run(policies=active))
+
+
 def policies_after_sync() -> None:
     """After every sync (whether or not it completed: each write reads the segment
     first), queue a run of the active policies; inline under the ImmediateBackend."""

@@ -96,8 +96,10 @@ def test_days_pass_and_the_scheduled_sync_alerts_and_applies_a_policy(
         secret=SECRET,
         conditions=[Condition.ENDS_SOON],
     )
+    # Another account's: a segment the policy extends raises no "ends soon".
     account = (
         Segment.objects.visible()
+        .exclude(account_id=entering.account_id)
         .filter(end_date__gt=now, end_date__lt=now + 14 * DAY)
         .values("account_id")
         .annotate(n=Count("pk"))

@@ -125,7 +125,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         try:
             webhook_endpoints.webhook_endpoint_create(actor=actor_of(request), **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error("url", exc)
+            form.add_error("name" if exc.code == "name_taken" else "url", exc)
         else:
             messages.success(request, "Webhook added.")
             return redirect("alert-webhooks")

@@ -62,8 +62,15 @@ def webhook_endpoint_create(
     *, actor: Actor, name: str, url: str, secret: str, conditions: list[str]
 ) -> WebhookEndpoint:
     """A new team webhook; raises ``ValidationError`` for a URL it must not post to,
-    or one a webhook posts to already (each alert would arrive twice)."""
+    or one a webhook posts to already (each alert would arrive twice), or a name
+    another has (the list and its delivery log show only the name and the host)."""
     webhook_url_validate(url)
+    if WebhookEndpoint.objects.filter(name__iexact=name.strip()).exists():
+        raise ValidationError(
+            f"A webhook is named “{name.strip()}” already: give this one a name of its own, "
+            "so that the list and its deliveries tell them apart.",
+            code="name_taken",
+        )
     try:
         with transaction.atomic():
             endpoint = WebhookEndpoint.objects.create(

@@ -178,6 +178,9 @@ def test_the_same_subscription_twice_is_one_whose_delivery_is_updated(client, vi
     assert AlertSubscription.objects.filter(user=viewer).count() == 3
 
 
+URL_ELSE = "http://127.0.0.1:9/another-hook"
+
+
 def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operator, settings):
     settings.SITE_URL = "http://127.0.0.1:8000"
     client.force_login(operator)
@@ -221,6 +224,13 @@ def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operato
     twice = client.post(reverse("alert-webhooks"), {**form, "name": "ops again"})
     assert twice.status_code == 400
     assert "The webhook “ops” (paused) posts to this URL already" in twice.content.decode()
+    # Two of one name could not be told apart in the list or the delivery log.
+    named = client.post(reverse("alert-webhooks"), {**form, "name": " OPS", "url": URL_ELSE})
+    assert named.status_code == 400
+    assert re.search(
+        r'id="id_name_error"[^>]*>A webhook is named “OPS” already', named.content.decode()
+    )
+    assert WebhookEndpoint.objects.count() == 1
     assert 'data-confirm="Delete the webhook “ops” and its delivery log?' in page
     client.force_login(operator)
     assert client.post(reverse("alert-webhook-delete", args=[endpoint.pk])).status_code == 403

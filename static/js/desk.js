@@ -132,6 +132,13 @@
   var pendingFocus = null;
   var messageAnnounced = false;
 
+  // A message says what the last action did: the next action (not a GET) takes it
+  // down first, so an earlier success never stands beside a later failure.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig;
+    var area = document.getElementById("messages");
+    if (area && config && config.verb !== "get") { area.innerHTML = ""; }
+  });
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     if (target && target.id === "table") { pendingFocus = describeFocus(target); }

@@ -88,6 +88,12 @@ def test_save_and_share_a_view(operator_page: Page, browser):
     assert f"status={chosen}" in view.query.replace("+", " ")
     expect(page.locator("#saved-views a.current")).to_have_text("Team status view")
     assert page.locator("#table tbody tr").evaluate_all("rows => rows.map(r => r.id)") == rows
+    # Saved again under that name: refused, and the earlier success is no longer shown.
+    bar.get_by_text("Save this view").click()
+    bar.get_by_label("View name").fill("Team status view")
+    bar.get_by_role("button", name="Save view").click()
+    expect(bar.locator(".error, .errorlist").first).to_contain_text("already")
+    expect(page.locator("#messages .banner-success")).to_have_count(0)
 
     # A colleague sees it above the table and opens exactly that table.
     other = browser.new_context(base_url=page.url.split("/segments")[0])

@@ -15,6 +15,8 @@ class ReviewForm(forms.Form):
     """A segment's review state; the empty choice clears it (back to not reviewed)."""
 
     state = forms.ChoiceField(choices=[("", "Not reviewed"), *Review.State.choices], required=False)
+    # The state the page showed (``NOT_SET`` for none): a change made since is not undone.
+    seen = forms.CharField(required=False, max_length=40)
 
 
 class AssignForm(forms.Form):
@@ -26,6 +28,8 @@ class AssignForm(forms.Form):
         label="Assign to",
         error_messages={"invalid_choice": "Assign to an operator of the desk, or to nobody."},
     )
+    # The assignee's id the page showed (``NOT_SET`` for nobody), as ``ReviewForm.seen``.
+    seen = forms.CharField(required=False, max_length=40)
 
     def __init__(self, *args, users, **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,15 +38,18 @@ def segment_review(request: HttpRequest, segment_id: int) -> HttpResponse:
     if not form.is_valid():
         return _team_response(request, segment, "Choose a review state.", error=True)
     actor, state = actor_of(request), form.cleaned_data["state"]
+    seen = form.cleaned_data["seen"] or None
     try:
         if state:
-            now = review.review_set(actor=actor, segment_id=segment_id, state=state)
+            now = review.review_set(actor=actor, segment_id=segment_id, state=state, seen=seen)
             text = f"Review state set to {now.get_state_display()}."
         else:
-            review.review_clear(actor=actor, segment_id=segment_id)
+            review.review_clear(actor=actor, segment_id=segment_id, seen=seen)
             text = "Review state cleared: not reviewed."
     except review.SegmentDeleted as refused:
         return _team_response(request, segment, str(refused), error=True)
+    except review.TeamChanged as changed:
+        return _team_response(request, segment, str(changed), error=True, focus="review-state")
     return _team_response(request, segment, text, focus="review-state")
 
 
@@ -60,9 +63,16 @@ def segment_assign(request: HttpRequest, segment_id: int) -> HttpResponse:
         return _team_response(request, segment, text, error=True, focus="assignee")
     assignee = form.cleaned_data["assignee"]
     try:
-        assignment.assignment_set(actor=actor_of(request), segment_id=segment_id, assignee=assignee)
+        assignment.assignment_set(
+            actor=actor_of(request),
+            segment_id=segment_id,
+            assignee=assignee,
+            seen=form.cleaned_data["seen"] or None,
+        )
     except review.SegmentDeleted as refused:
         return _team_response(request, segment, str(refused), error=True)
+    except review.TeamChanged as changed:
+        return _team_response(request, segment, str(changed), error=True, focus="assignee")
     text = f"Assigned to {assignee.get_username()}." if assignee else "Assigned to nobody."
     return _team_response(request, segment, text, focus="assignee")
 

@@ -172,3 +172,32 @@ def test_a_deleted_segment_is_neither_reviewed_nor_assigned(op_client, operator,
     assert list(Assignment.objects.values_list("segment_id", flat=True)) == [live]
     assert not Review.objects.filter(segment_id=segment.pk).exists()
     assert not AuditEvent.objects.filter(segment_id=segment.pk).exists()
+
+
+def test_a_review_or_assignment_made_since_the_page_loaded_is_not_undone(
+    op_client, operator, synced
+):
+    segment = Segment.objects.visible().first()
+    url = f"/segments/{segment.pk}/"
+    page = op_client.get(url).text  # as otto's tab shows it: not reviewed, nobody
+    assert page.count('<input type="hidden" name="seen" value="none">') == 2
+    ada = make_user("ada", "Admin")
+    review_set(actor=Actor(user=ada), segment_id=segment.pk, state=Review.State.RESOLVED)
+    assignment_set(actor=Actor(user=ada), segment_id=segment.pk, assignee=ada)
+
+    stale = {"state": "needs_attention", "seen": "none"}
+    refused = op_client.post(f"{url}review/", stale, headers=HTMX).text
+    assert "Not changed: ada set the review state to Resolved since you loaded" in refused
+    assert 'name="seen" value="resolved"' in refused  # the panel as it is now
+    taken = op_client.post(f"{url}assign/", {"assignee": operator.pk, "seen": "none"}, headers=HTMX)
+    assert "Not changed: ada assigned it to ada since you loaded" in taken.text
+    assert Review.objects.get(segment_id=segment.pk).state == Review.State.RESOLVED
+    assert Assignment.objects.get(segment_id=segment.pk).assignee == ada
+    # Chosen again from what the page now shows, it is done (a stale tab of one's own
+    # is refused alike).
+    again = op_client.post(f"{url}review/", {**stale, "seen": "resolved"}, headers=HTMX).text
+    assert "Review state set to Needs attention." in again
+    mine = {"assignee": operator.pk, "seen": str(ada.pk)}
+    assert "Assigned to otto." in op_client.post(f"{url}assign/", mine, headers=HTMX).text
+    cleared = op_client.post(f"{url}review/", {"state": "", "seen": "resolved"}, headers=HTMX)
+    assert "Not changed: otto set the review state to Needs attention" in cleared.text

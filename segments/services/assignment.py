@@ -7,13 +7,20 @@ from django.utils import timezone
 
 from segments.models import Assignment, AuditEvent
 from segments.services.audit import Actor, audit_record
-from segments.services.review import SegmentDeleted, refuse_deleted
+from segments.services.review import (
+    NOT_SET,
+    SegmentDeleted,
+    TeamChanged,
+    last_writer,
+    refuse_deleted,
+)
 
 
-def assignment_set(*, actor: Actor, segment_id: int, assignee) -> bool:
+def assignment_set(*, actor: Actor, segment_id: int, assignee, seen: str | None = None) -> bool:
     """Assign the segment to ``assignee`` (a user), or to nobody with ``None``.
     True if that changed anything (then audited); assigning as it is does nothing.
-    ``SegmentDeleted`` for a deleted segment."""
+    ``SegmentDeleted`` for a deleted segment; ``TeamChanged`` if the assignee is no
+    longer ``seen`` (the user id the form showed, ``NOT_SET`` for nobody)."""
     with transaction.atomic():
         refuse_deleted(segment_id)
         current = (
@@ -25,6 +32,10 @@ def assignment_set(*, actor: Actor, segment_id: int, assignee) -> bool:
         before = current.assignee if current else None
         if getattr(before, "pk", None) == getattr(assignee, "pk", None):
             return False
+        if seen is not None and str(getattr(before, "pk", None) or NOT_SET) != seen:
+            who = last_writer(segment_id=segment_id, action=AuditEvent.Action.ASSIGN)
+            whom = before.username if before else "nobody"
+            raise TeamChanged(who, f"assigned it to {whom}")
         if assignee is None:
             current.delete()
             message = f"Unassigned (was {before.username})."

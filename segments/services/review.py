@@ -26,15 +26,49 @@ def refuse_deleted(segment_id: int) -> None:
         raise SegmentDeleted(segment_id)
 
 
-def review_set(*, actor: Actor, segment_id: int, state: str) -> Review:
+# What a form saw of a segment not reviewed, or assigned to nobody.
+NOT_SET = "none"
+
+
+class TeamChanged(Exception):
+    """Someone changed it since the page was loaded: the change asked for would undo
+    theirs unseen."""
+
+    def __init__(self, who: str, what: str):
+        super().__init__(
+            f"Not changed: {who} {what} since you loaded this page. It is shown as it is "
+            "now: choose again if you still mean to."
+        )
+
+
+def last_writer(*, segment_id: int, action: str) -> str:
+    """Who made the segment's last change of this kind, from the activity."""
+    events = AuditEvent.objects.filter(segment_id=segment_id, action=action)
+    return events.order_by("-id").values_list("username", flat=True).first() or "someone"
+
+
+def _refuse_unseen(segment_id: int, current: Review | None, seen: str | None) -> None:
+    """``TeamChanged`` if the state is no longer the one the form showed (``seen``;
+    None: not asked, as from the queue)."""
+    if seen is None or (current.state if current else NOT_SET) == seen:
+        return
+    who = last_writer(segment_id=segment_id, action=AuditEvent.Action.REVIEW)
+    if current is None:
+        raise TeamChanged(who, "cleared the review state")
+    raise TeamChanged(who, f"set the review state to {current.get_state_display()}")
+
+
+def review_set(*, actor: Actor, segment_id: int, state: str, seen: str | None = None) -> Review:
     """Set the segment's review state (audited). Set to what it is already (a stale
     tab, a second click), nothing changes: who set it and when stay, no event.
-    ``SegmentDeleted`` for a deleted segment."""
+    ``SegmentDeleted`` for a deleted segment; ``TeamChanged`` if it is no longer
+    ``seen`` (the state the form showed, ``NOT_SET`` for none)."""
     with transaction.atomic():
         refuse_deleted(segment_id)
         current = Review.objects.select_for_update().filter(segment_id=segment_id).first()
         if current is not None and current.state == state:
             return current
+        _refuse_unseen(segment_id, current, seen)
         previous = current.state if current else None
         review, _ = Review.objects.update_or_create(
             segment_id=segment_id,
@@ -52,19 +86,16 @@ def review_set(*, actor: Actor, segment_id: int, state: str) -> Review:
     return review
 
 
-def review_clear(*, actor: Actor, segment_id: int) -> None:
+def review_clear(*, actor: Actor, segment_id: int, seen: str | None = None) -> None:
     """Back to not reviewed (audited); nothing to do, and nothing audited, if it was.
-    ``SegmentDeleted`` for a deleted segment."""
+    ``SegmentDeleted`` and ``TeamChanged`` as ``review_set``."""
     with transaction.atomic():
         refuse_deleted(segment_id)
-        previous = (
-            Review.objects.select_for_update()
-            .filter(segment_id=segment_id)
-            .values_list("state", flat=True)
-            .first()
-        )
-        if previous is None:
+        current = Review.objects.select_for_update().filter(segment_id=segment_id).first()
+        if current is None:
             return
+        _refuse_unseen(segment_id, current, seen)
+        previous = current.state
         Review.objects.filter(segment_id=segment_id).delete()
         audit_record(
             actor=actor,

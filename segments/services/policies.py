@@ -229,20 +229,23 @@ def policies_apply(*, now: datetime | None = None) -> PolicyRun:
     policies = {p.pk: p for p in ExpiryPolicy.objects.filter(paused=False).select_related("owner")}
     changes = policy_dry_run(policies=list(policies.values()), now=now)
     run = PolicyRun.objects.create(started_at=now, planned=len(changes))
-    if changes:
-        with remote.segment_api() as client:
-            for change in changes:
-                # Paused or deleted since the run began: it changes nothing more.
-                if ExpiryPolicy.objects.filter(pk=change.policy_id, paused=False).exists():
-                    _apply_one(run, policies[change.policy_id], change, client)
-    PolicyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
-    run.refresh_from_db()
-    # A streak that reached 3 (or ended) is raised (or cleared) now, not at the next
-    # sync; so is "ends soon" of a segment the run extended (a digest would say it).
     try:
-        alerts_evaluate(only={Condition.POLICY_FAILING, Condition.ENDS_SOON})
-    except Exception:  # the run and its report stand; the next sync evaluates again
-        logger.exception("alert evaluation after policy run %s failed", run.pk)
+        if changes:
+            with remote.segment_api() as client:
+                for change in changes:
+                    # Paused or deleted since the run began: it changes nothing more.
+                    if ExpiryPolicy.objects.filter(pk=change.policy_id, paused=False).exists():
+                        _apply_one(run, policies[change.policy_id], change, client)
+        PolicyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+    finally:
+        # A streak that reached 3 (or ended) is raised (or cleared) now, not at the next
+        # sync; so is "ends soon" of a segment the run extended (a digest would say it),
+        # or did not, the sync having left it to this run: after a crash of the run too.
+        try:
+            alerts_evaluate(only={Condition.POLICY_FAILING, Condition.ENDS_SOON})
+        except Exception:  # the run and its report stand; the next run evaluates again
+            logger.exception("alert evaluation after policy run %s failed", run.pk)
+    run.refresh_from_db()
     return run
 
 

@@ -28,7 +28,7 @@ from segments.models import SegmentCountSnapshot, SubmissionToken
 from segments.schedule import bulk_resume_every, full_sync_trigger, incremental_sync_trigger
 from segments.services.bulk_execution import bulk_run_execute, bulk_runs_stalled
 from segments.services.deletes import scheduled_delete_execute, scheduled_deletes_run_due
-from segments.services.policies import policies_after_sync, policies_apply, policies_planned
+from segments.services.policies import policies_after_sync
 from segments.services.sync_lock import sync_exclusive, sync_running
 
 logger = logging.getLogger(__name__)
@@ -47,23 +47,22 @@ def sync_platform(*, full: bool = False) -> dict:
 
 
 def sync_aftermath(*, report) -> dict | None:
-    """What follows every sync, scheduled or by hand (``manage.py sync``): the alerts,
-    after a failed sync too (it may raise "sync failing"), then the active expiry
-    policies (each write reads its segment first, so a failed sync does not mislead
-    them). Returns the alerts' report; ``None`` if evaluating them failed, which is
-    logged and leaves the sync's own result standing.
-
-    A segment the policies are about to extend raises no "ends soon" here: it would
-    be raised, mailed and sent to the webhooks, then cleared by the run a moment
-    later. The run evaluates "ends soon" once done, so one it fails to extend is
-    raised then."""
+    """What follows every sync, scheduled or by hand (``manage.py sync``), in the
+    sync's own task: the active expiry policies (each write reads its segment first,
+    so a failed sync does not mislead them), then the alerts, after a failed sync too
+    (it may raise "sync failing"). The policies first: a segment they extend is not
+    alerted "ends soon" (mailed, sent to the webhooks) only to be cleared a moment
+    later. Returns the alerts' report; ``None`` if evaluating them failed, which is
+    logged and leaves the sync's own result standing."""
     try:
-        alerts = alerts_evaluate(sync_report=report, deferred=policies_planned()).as_dict()
+        policies_after_sync()
+    except Exception:  # the alerts are evaluated all the same
+        logger.exception("the expiry policies' run after the sync failed")
+    try:
+        return alerts_evaluate(sync_report=report).as_dict()
     except Exception:
         logger.exception("alert evaluation after the sync failed")
-        alerts = None
-    policies_after_sync()
-    return alerts
+        return None
 
 
 @task
@@ -108,13 +107,6 @@ def scheduled_delete_send(scheduled_id: int) -> str | None:
 def scheduled_deletes_due() -> int:
     """Every minute: send every due delete, whatever happened to its own task."""
     return scheduled_deletes_run_due()
-
-
-@task
-def policies_run() -> dict:
-    """After each sync: apply every active expiry policy."""
-    run = policies_apply()
-    return {"run": run.pk, "planned": run.planned}
 
 
 # --- the schedule (registered with crontask's scheduler; only its process runs it) ---

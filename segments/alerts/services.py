@@ -107,15 +107,11 @@ def _raise(found: Found, now) -> Alert:
     )
 
 
-def alerts_evaluate(
-    *, sync_report=None, now=None, only=None, deferred: frozenset[int] = frozenset()
-) -> EvaluationReport:
+def alerts_evaluate(*, sync_report=None, now=None, only=None) -> EvaluationReport:
     """Raise, clear and deliver alerts from the mirror as it is now. ``sync_report``
     (the finished sync's) is accepted for the sync's call and not needed otherwise:
     the conditions are read from the mirror itself. ``only`` (a set of conditions)
-    limits the evaluation to those, e.g. after a policy run. ``deferred``: segments
-    whose "ends soon" is not raised now, as the policy run that follows is to extend
-    them (it evaluates them itself once done)."""
+    limits the evaluation to those, e.g. after a policy run."""
     started = time.perf_counter()
     now = now or timezone.now()
     days = max(
@@ -146,12 +142,7 @@ def alerts_evaluate(
             and stored[pk].get("end_date") != f.values.get("end_date")
         ]
         Alert.objects.bulk_update(moved, ["detail", "values"], batch_size=1000)
-        new = [
-            _raise(f, now)
-            for key, f in found.items()
-            if key not in uncleared
-            and not (f.condition == Condition.ENDS_SOON and f.segment_id in deferred)
-        ]
+        new = [_raise(f, now) for key, f in found.items() if key not in uncleared]
         alerts = Alert.objects.bulk_create(new, batch_size=1000)
         segments = fanout.segment_rows([a.segment_id for a in alerts if a.segment_id])
         notifications = _notify(alerts, segments)

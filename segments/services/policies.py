@@ -205,31 +205,22 @@ def policy_actor(policy: ExpiryPolicy) -> Actor:
     return Actor(user=get_user_model()(username=name))
 
 
-def policies_planned() -> frozenset[int]:
-    """The segments the active policies would extend now: the run that follows a
-    sync extends them, so their "ends soon" waits for it (``alerts_evaluate``)."""
-    active = list(ExpiryPolicy.objects.filter(paused=False))
-    if not active:
-        return frozenset()
-    return frozenset(change.segment_id for change in policy_dry_run(policies=active))
-
-
 def policies_after_sync() -> None:
     """After every sync (whether or not it completed: each write reads the segment
-    first), queue a run of the active policies; inline under the ImmediateBackend."""
+    first), in the sync's own task, apply the active policies."""
     if ExpiryPolicy.objects.filter(paused=False).exists():
-        from segments.tasks import policies_run
-
-        policies_run.enqueue()
+        policies_apply()
 
 
 def policies_apply(*, now: datetime | None = None) -> PolicyRun:
     """Apply every active policy once, through the normal write path."""
     now = now or timezone.now()
-    policies = {p.pk: p for p in ExpiryPolicy.objects.filter(paused=False).select_related("owner")}
-    changes = policy_dry_run(policies=list(policies.values()), now=now)
-    run = PolicyRun.objects.create(started_at=now, planned=len(changes))
     try:
+        policies = {
+            p.pk: p for p in ExpiryPolicy.objects.filter(paused=False).select_related("owner")
+        }
+        changes = policy_dry_run(policies=list(policies.values()), now=now)
+        run = PolicyRun.objects.create(started_at=now, planned=len(changes))
         if changes:
             with remote.segment_api() as client:
                 for change in changes:
@@ -239,12 +230,12 @@ def policies_apply(*, now: datetime | None = None) -> PolicyRun:
         PolicyRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     finally:
         # A streak that reached 3 (or ended) is raised (or cleared) now, not at the next
-        # sync; so is "ends soon" of a segment the run extended (a digest would say it),
-        # or did not, the sync having left it to this run: after a crash of the run too.
+        # sync; so is "ends soon" of a segment the run extended (a digest would say it)
+        # or failed to: after a crash of the run too.
         try:
             alerts_evaluate(only={Condition.POLICY_FAILING, Condition.ENDS_SOON})
-        except Exception:  # the run and its report stand; the next run evaluates again
-            logger.exception("alert evaluation after policy run %s failed", run.pk)
+        except Exception:  # the run and its report stand; the next sync evaluates again
+            logger.exception("alert evaluation after a policy run failed")
     run.refresh_from_db()
     return run
 

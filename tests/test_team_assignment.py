@@ -187,10 +187,10 @@ def test_a_review_or_assignment_made_since_the_page_loaded_is_not_undone(
 
     stale = {"state": "needs_attention", "seen": "none"}
     refused = op_client.post(f"{url}review/", stale, headers=HTMX).text
-    assert "Not changed: ada set the review state to Resolved since you loaded" in refused
+    assert "Not changed: ada set the review state to Resolved since this page was loaded" in refused
     assert 'name="seen" value="resolved"' in refused  # the panel as it is now
     taken = op_client.post(f"{url}assign/", {"assignee": operator.pk, "seen": "none"}, headers=HTMX)
-    assert "Not changed: ada assigned it to ada since you loaded" in taken.text
+    assert "Not changed: ada assigned it to ada since this page was loaded" in taken.text
     assert Review.objects.get(segment_id=segment.pk).state == Review.State.RESOLVED
     assert Assignment.objects.get(segment_id=segment.pk).assignee == ada
     # Chosen again from what the page now shows, it is done (a stale tab of one's own
@@ -200,4 +200,7 @@ def test_a_review_or_assignment_made_since_the_page_loaded_is_not_undone(
     mine = {"assignee": operator.pk, "seen": str(ada.pk)}
     assert "Assigned to otto." in op_client.post(f"{url}assign/", mine, headers=HTMX).text
     cleared = op_client.post(f"{url}review/", {"state": "", "seen": "resolved"}, headers=HTMX)
-    assert "Not changed: otto set the review state to Needs attention" in cleared.text
+    assert (
+        "Not changed: you, in another tab or window, set the review state to Needs attention"
+        in cleared.text
+    )

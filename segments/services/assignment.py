@@ -33,7 +33,7 @@ def assignment_set(*, actor: Actor, segment_id: int, assignee, seen: str | None 
         if getattr(before, "pk", None) == getattr(assignee, "pk", None):
             return False
         if seen is not None and str(getattr(before, "pk", None) or NOT_SET) != seen:
-            who = last_writer(segment_id=segment_id, action=AuditEvent.Action.ASSIGN)
+            who = last_writer(actor=actor, segment_id=segment_id, action=AuditEvent.Action.ASSIGN)
             whom = before.username if before else "nobody"
             raise TeamChanged(who, f"assigned it to {whom}")
         if assignee is None:

@@ -21,8 +21,16 @@ class SegmentDeleted(Exception):
 
 
 def refuse_deleted(segment_id: int) -> None:
-    """Raise ``SegmentDeleted`` if the mirror has the segment as deleted."""
-    if Segment.objects.filter(segment_id=segment_id, is_deleted=True).exists():
+    """Lock the segment's mirror row for the transaction, and raise ``SegmentDeleted``
+    if it is deleted. The lock serialises the team's changes to one segment: two first
+    reviews (no review row to lock yet) would both have passed their ``seen``."""
+    deleted = (
+        Segment.objects.select_for_update()
+        .filter(segment_id=segment_id)
+        .values_list("is_deleted", flat=True)
+        .first()
+    )
+    if deleted:
         raise SegmentDeleted(segment_id)
 
 
@@ -36,23 +44,27 @@ class TeamChanged(Exception):
 
     def __init__(self, who: str, what: str):
         super().__init__(
-            f"Not changed: {who} {what} since you loaded this page. It is shown as it is "
+            f"Not changed: {who} {what} since this page was loaded. It is shown as it is "
             "now: choose again if you still mean to."
         )
 
 
-def last_writer(*, segment_id: int, action: str) -> str:
-    """Who made the segment's last change of this kind, from the activity."""
+def last_writer(*, actor: Actor, segment_id: int, action: str) -> str:
+    """Who made the segment's last change of this kind, from the activity ("you, in
+    another tab," for the actor)."""
     events = AuditEvent.objects.filter(segment_id=segment_id, action=action)
-    return events.order_by("-id").values_list("username", flat=True).first() or "someone"
+    who = events.order_by("-id").values_list("username", flat=True).first()
+    if who and who == getattr(actor.user, "username", None):
+        return "you, in another tab or window,"
+    return who or "someone"
 
 
-def _refuse_unseen(segment_id: int, current: Review | None, seen: str | None) -> None:
+def _refuse_unseen(actor: Actor, segment_id: int, current: Review | None, seen: str | None):
     """``TeamChanged`` if the state is no longer the one the form showed (``seen``;
     None: not asked, as from the queue)."""
     if seen is None or (current.state if current else NOT_SET) == seen:
         return
-    who = last_writer(segment_id=segment_id, action=AuditEvent.Action.REVIEW)
+    who = last_writer(actor=actor, segment_id=segment_id, action=AuditEvent.Action.REVIEW)
     if current is None:
         raise TeamChanged(who, "cleared the review state")
     raise TeamChanged(who, f"set the review state to {current.get_state_display()}")
@@ -68,7 +80,7 @@ def review_set(*, actor: Actor, segment_id: int, state: str, seen: str | None = 
         current = Review.objects.select_for_update().filter(segment_id=segment_id).first()
         if current is not None and current.state == state:
             return current
-        _refuse_unseen(segment_id, current, seen)
+        _refuse_unseen(actor, segment_id, current, seen)
         previous = current.state if current else None
         review, _ = Review.objects.update_or_create(
             segment_id=segment_id,
@@ -94,7 +106,7 @@ def review_clear(*, actor: Actor, segment_id: int, seen: str | None = None) -> N
         current = Review.objects.select_for_update().filter(segment_id=segment_id).first()
         if current is None:
             return
-        _refuse_unseen(segment_id, current, seen)
+        _refuse_unseen(actor, segment_id, current, seen)
         previous = current.state
         Review.objects.filter(segment_id=segment_id).delete()
         audit_record(

@@ -24,6 +24,7 @@ from segments.widgets import DateInput, DateTimeLocalInput
 PER_PAGE_CHOICES = [(25, "25"), (50, "50"), (100, "100")]
 DEFAULT_PER_PAGE = 25
 EXPIRING_DAYS = 7
+WITHIN_DAYS_MAX = 3650
 TRI_STATE = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 CONDITIONS = [("", "Any time"), ("gt", "after"), ("lt", "before"), ("eq", "on"), ("bt", "between")]
 RANGE_ORDER_ERROR = "The end of the range must not be before its start."
@@ -62,8 +63,9 @@ class TableFilterForm(forms.Form):
         required=False,
         label="Rows",
         error_messages={
-            "invalid_choice": "%(value)s a page is not offered (25, 50 or 100): "
-            f"{DEFAULT_PER_PAGE} are shown."  # PER_PAGE_CHOICES
+            "invalid_choice": "“%(value)s” rows a page is not offered: choose "
+            + ", ".join(label for _, label in PER_PAGE_CHOICES[:-1])
+            + f" or {PER_PAGE_CHOICES[-1][1]}."
         },
     )
 
@@ -111,10 +113,10 @@ class SegmentFilterForm(TableFilterForm):
     within_days = forms.IntegerField(
         required=False,
         min_value=1,
-        max_value=3650,
+        max_value=WITHIN_DAYS_MAX,
         label="N days",
         error_messages={
-            key: f"Enter 1 to 3650 days: {EXPIRING_DAYS} days are used instead."
+            key: f"Enter a whole number of days from 1 to {WITHIN_DAYS_MAX:,}."
             for key in ("invalid", "min_value", "max_value")
         },
     )

@@ -95,8 +95,8 @@ NOT_FOUND = (
         "No saved view you can open has this address: it was deleted, "
         "or it is someone else's personal view",
     ),
-    ("/bulk/", "No bulk run has this address"),
-    ("/alerts/", "Nothing in the alerts has this address: it was deleted, or it is someone else's"),
+    ("/bulk/", "No bulk run, or nothing of one, has this address"),
+    ("/alerts/", "Nothing in the alerts has this address: it may have been deleted"),
 )
 
 

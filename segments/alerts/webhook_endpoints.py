@@ -65,10 +65,10 @@ def webhook_endpoint_create(
     or one a webhook posts to already (each alert would arrive twice), or a name
     another has (the list and its delivery log show only the name and the host)."""
     webhook_url_validate(url)
-    if WebhookEndpoint.objects.filter(name__iexact=name.strip()).exists():
+    if namesake := WebhookEndpoint.objects.filter(name__iexact=name.strip()).first():
         raise ValidationError(
-            f"A webhook is named “{name.strip()}” already: give this one a name of its own, "
-            "so that the list and its deliveries tell them apart.",
+            f"A webhook is named “{namesake.name}” already: give this one a name of its "
+            "own, so that the list and its deliveries tell them apart.",
             code="name_taken",
         )
     try:

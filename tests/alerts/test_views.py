@@ -228,7 +228,7 @@ def test_webhooks_are_for_admins_and_refuse_the_dashboard_itself(client, operato
     named = client.post(reverse("alert-webhooks"), {**form, "name": " OPS", "url": URL_ELSE})
     assert named.status_code == 400
     assert re.search(
-        r'id="id_name_error"[^>]*>A webhook is named “OPS” already', named.content.decode()
+        r'id="id_name_error"[^>]*>A webhook is named “ops” already', named.content.decode()
     )
     assert WebhookEndpoint.objects.count() == 1
     assert 'data-confirm="Delete the webhook “ops” and its delivery log?' in page

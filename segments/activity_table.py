@@ -80,6 +80,6 @@ class AuditTable(DeskTable):
             return "—"
         return format_html(
             '{} <span class="muted">{}</span>',
-            record.remote_status or "",
+            f"HTTP {record.remote_status}" if record.remote_status else "",
             record.remote_request_id,
         )

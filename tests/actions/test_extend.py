@@ -35,7 +35,7 @@ def test_extend_with_a_preset_updates_remote_then_mirror_and_audits(op_client, l
     assert event.remote_status == 200
     assert re.fullmatch(r"sbx-[0-9a-f]{8}", event.remote_request_id)
     activity = op_client.get("/activity/").text
-    assert f'200 <span class="muted">{event.remote_request_id}</span>' in activity
+    assert f'HTTP 200 <span class="muted">{event.remote_request_id}</span>' in activity
 
 
 @pytest.mark.parametrize(

@@ -173,7 +173,7 @@ def queue_review(request: HttpRequest) -> HttpResponse:
         selected, state = form.cleaned_data["selected"], form.cleaned_data["state"]
         changed = review.reviews_set(actor=actor_of(request), segment_ids=selected, state=state)
         label = Review.State(state).label
-        messages.success(request, _changed_text(len(selected), len(changed), label))
+        messages.success(request, _changed_text(selected, changed, label))
     return _queue_response(request, form)
 
 
@@ -190,19 +190,26 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             actor=actor_of(request), segment_ids=selected, assignee=assignee
         )
         whom = assignee.get_username() if assignee else "nobody"
-        messages.success(request, _changed_text(len(selected), len(changed), f"assigned to {whom}"))
+        messages.success(request, _changed_text(selected, changed, f"assigned to {whom}"))
     return _queue_response(request, form)
 
 
-def _changed_text(selected: int, changed: int, done: str) -> str:
+def _changed_text(selected: list[int], changed: list[int], done: str) -> str:
     """What a queue action did: "2 segments: Acknowledged. 1 segment already was."
-    (a stale tab, or some in that state already), or that nothing changed."""
-    already = selected - changed
-    if not changed:
-        return f"{_segments(already)}: already {done[:1].lower()}{done[1:]}, nothing changed."
-    text = f"{_segments(changed)}: {done}."
-    if already:
-        text += f" {_segments(already)} already {'was' if already == 1 else 'were'}."
+    (a stale tab, or some in that state already), or that nothing changed; and how
+    many were left alone as deleted on the platform since they were chosen."""
+    gone = len(selected) - len(selectors.segment_ids_visible(segment_ids=selected))
+    already = len(selected) - len(changed) - gone
+    if changed:
+        text = f"{_segments(len(changed))}: {done}."
+        if already:
+            text += f" {_segments(already)} already {'was' if already == 1 else 'were'}."
+    elif already:
+        text = f"{_segments(already)}: already {done[:1].lower()}{done[1:]}, nothing changed."
+    else:
+        text = "Nothing changed."
+    if gone:
+        text += f" {_segments(gone)} deleted on the platform meanwhile: left alone."
     return text
 
 

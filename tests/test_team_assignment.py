@@ -11,6 +11,7 @@ from segments.models import Assignment, AuditEvent, Review, Segment
 from segments.services.assignment import assignment_set, assignments_set
 from segments.services.audit import Actor
 from segments.services.review import SegmentDeleted, review_clear, review_set, reviews_set
+from segments.team_views import _changed_text
 from tests.conftest import make_user
 from tests.test_team_queue import HTMX, queue_ids
 
@@ -170,6 +171,12 @@ def test_a_deleted_segment_is_neither_reviewed_nor_assigned(op_client, operator,
     assert assignments_set(actor=actor, segment_ids=[segment.pk, live], assignee=operator) == [live]
     assert reviews_set(actor=actor, segment_ids=[segment.pk, live], state="resolved") == [live]
     assert list(Assignment.objects.values_list("segment_id", flat=True)) == [live]
+    # The queue's message counts such a segment as what it is, not as "already was".
+    said = _changed_text([segment.pk, live], [live], "Acknowledged")
+    assert (
+        said == "1 segment: Acknowledged. 1 segment deleted on the platform meanwhile: left alone."
+    )
+    assert _changed_text([segment.pk], [], "Acknowledged").startswith("Nothing changed. 1 segment")
     assert not Review.objects.filter(segment_id=segment.pk).exists()
     assert not AuditEvent.objects.filter(segment_id=segment.pk).exists()
 

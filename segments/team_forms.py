@@ -86,6 +86,9 @@ class NoteForm(forms.Form):
         },
     )
 
+    # The note's version the edit form was loaded with (``Note.version``).
+    seen = forms.CharField(required=False, max_length=64)
+
     def error(self) -> str:
         """What is wrong, in one sentence for the team panel."""
         return next(iter(self.errors.values()))[0]

@@ -98,17 +98,29 @@ def note_edit(request: HttpRequest, segment_id: int, note_id: int) -> HttpRespon
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _team_response(request, segment, form.error(), error=True, focus=f"note-{note_id}")
+    text = form.cleaned_data["text"]
     try:
         notes.note_edit(
             actor=actor_of(request),
             segment_id=segment_id,
             note_id=note_id,
-            text=form.cleaned_data["text"],
+            text=text,
+            seen=form.cleaned_data["seen"] or None,
         )
     except Note.DoesNotExist:
         return _note_gone(request, segment)
     except notes.NotTheAuthor as refused:
         return _not_the_author(request, refused)
+    except notes.NoteChanged:
+        said = (
+            "Not saved: this note was edited in another tab or window since this page was "
+            "loaded. It is shown as it is now, with your text kept in its box: save again "
+            "to replace it."
+        )
+        kept = {"note_id": note_id, "text": text}
+        return _team_response(
+            request, segment, said, error=True, focus=f"note-{note_id}-text", kept=kept
+        )
     return _team_response(request, segment, "Note saved.", focus=f"note-{note_id}")
 
 
@@ -136,11 +148,20 @@ def _not_the_author(request, refused: notes.NotTheAuthor) -> HttpResponse:
 
 
 def _team_response(
-    request, segment: Segment, text: str, *, error: bool = False, focus: str = ""
+    request,
+    segment: Segment,
+    text: str,
+    *,
+    error: bool = False,
+    focus: str = "",
+    kept: dict | None = None,
 ) -> HttpResponse:
     """HTMX: the refreshed team panel with ``focus`` (an element's id) to take focus, and
-    the message out of band (an error shows in the panel); else back to the page."""
+    the message out of band (an error shows in the panel); else back to the page.
+    ``kept``: a note's text not saved (``note_id``, ``text``), back in its edit box."""
     if not request.htmx:
+        if kept:  # no box to put it back in: the message holds it
+            text += f" Your text: “{kept['text']}”"
         (messages.error if error else messages.success)(request, text)
         return redirect("segment-detail", segment_id=segment.segment_id)
     if not error:
@@ -151,6 +172,7 @@ def _team_response(
         **team_forms(team["review"]),
         "team_error": text if error else "",
         "focus": focus,
+        "kept": kept or {},
     }
     return render(request, "segments/segment_detail.html#team", context)
 

@@ -75,6 +75,31 @@ def test_the_author_edits_a_note_in_place_and_it_shows_edited(client, operator, 
     assert AuditEvent.objects.filter(action="note_edit").count() == 1
 
 
+def test_a_note_edited_in_another_tab_is_not_overwritten_and_the_text_is_kept(
+    client, operator, note
+):
+    client.force_login(operator)
+    edit, _ = urls(note)
+    page = client.get(f"/segments/{note.segment_id}/").text  # both tabs show this
+    assert '<input type="hidden" name="seen" value="never edited">' in page
+    first = client.post(edit, {"text": "Version A", "seen": "never edited"}, headers=HTMX)
+    assert "Note saved." in first.text
+    second = client.post(edit, {"text": "Version B", "seen": "never edited"}, headers=HTMX)
+    assert "Not saved: this note was edited in another tab or window" in second.text
+    note.refresh_from_db()
+    assert note.text == "Version A"
+    # The panel shows the note as it is, and the unsaved text in its open edit box.
+    assert "<p>Version A</p>" in second.text
+    assert "<details open>" in second.text
+    assert f'id="note-{note.pk}-text" rows="3" maxlength="4000" required>Version B<' in second.text
+    assert f'data-focus="note-{note.pk}-text"' in second.text
+    again = client.post(edit, {"text": "Version B", "seen": note.version}, headers=HTMX)
+    assert "Note saved." in again.text
+    note.refresh_from_db()
+    assert note.text == "Version B"
+    assert AuditEvent.objects.filter(action="note_edit").count() == 2
+
+
 def test_the_author_deletes_a_note_after_confirming_it(client, operator, note):
     client.force_login(operator)
     page = client.get(f"/segments/{note.segment_id}/").text

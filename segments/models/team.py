@@ -74,3 +74,8 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"note on {self.segment_id} by {self.author_id}"
+
+    @property
+    def version(self) -> str:
+        """Which text of the note a form was loaded with: its last edit's time."""
+        return self.edited_at.isoformat() if self.edited_at else "never edited"

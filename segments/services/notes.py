@@ -16,6 +16,11 @@ class NotTheAuthor(PermissionDenied):
     """Only a note's author may change it; nothing was changed."""
 
 
+class NoteChanged(Exception):
+    """The note was edited since the form was loaded (the author's other tab): saving
+    the form would undo that edit unseen."""
+
+
 def note_add(*, actor: Actor, segment_id: int, text: str) -> Note:
     with transaction.atomic():
         note = Note.objects.create(segment_id=segment_id, author=actor.user, text=text)
@@ -43,12 +48,17 @@ def _own_note(*, actor: Actor, note_id: int, segment_id: int) -> Note:
     return note
 
 
-def note_edit(*, actor: Actor, segment_id: int, note_id: int, text: str) -> Note:
-    """The author's new text, marked edited; the same text changes (and audits) nothing."""
+def note_edit(
+    *, actor: Actor, segment_id: int, note_id: int, text: str, seen: str | None = None
+) -> Note:
+    """The author's new text, marked edited; the same text changes (and audits) nothing.
+    ``NoteChanged`` if the note is no longer the version ``seen`` (``Note.version``)."""
     with transaction.atomic():
         note = _own_note(actor=actor, note_id=note_id, segment_id=segment_id)
         if note.text == text:
             return note
+        if seen is not None and note.version != seen:
+            raise NoteChanged(note_id)
         before = note.text
         note.text = text
         note.edited_at = timezone.now()

@@ -87,9 +87,7 @@ def _segment_action(
         "form": form,
         "result": result,
         "next": back,
-        # Opened as a page of its own, there is no table behind it to reload: once
-        # done, the form (sent by HTMX or not) goes back to ``next``.
-        "after": after_choice(request) or ("" if request.htmx else "redirect"),
+        "after": after_choice(request),
     }
     return form_page(request, template, context)
 

@@ -211,16 +211,23 @@ def test_the_new_end_date_says_it_wants_a_day_and_a_time(op_client, live_segment
 
 
 def test_the_extend_page_opened_on_its_own_goes_to_the_segment_once_done(op_client, live_segment):
-    """Not in a dialog over a table (a link opened in a new tab): once extended, the
-    segment's page shows the new end date, not the page's form with the old one."""
+    """Not in a dialog over a table (a link opened in a new tab): a plain form, whose
+    errors show on the page itself and which, once extended, goes to the segment's
+    page with the new end date (not its form with the old one)."""
     url = f"/segments/{live_segment.segment_id}/extend/"
     page = op_client.get(url).text
-    assert '<input type="hidden" name="after" value="redirect">' in page
-    fields = {**form_fields(page), "after": "redirect", "preset": "7"}
+    assert "hx-post" not in page.split('<form method="post" action="' + url)[1].split(">")[0]
+    fields = {**form_fields(page), "new_end_date": "2001-01-01T10:00"}
     fields["next"] = re.search(r'name="next" value="([^"]*)"', page).group(1)
-    sent = op_client.post(url, fields, headers=HTMX)
-    assert sent.headers["HX-Redirect"] == f"/segments/{live_segment.segment_id}/"
-    shown = op_client.get(sent.headers["HX-Redirect"]).text
+    refused = op_client.post(url, fields)
+    assert refused.status_code == 200
+    assert "must be in the future" in refused.text
+    assert "HX-Trigger" not in refused.headers  # no dialog opened over the page
+    fields = {**fields, **form_fields(refused.text), "new_end_date": "", "preset": "7"}
+    sent = op_client.post(url, fields)
+    assert sent.status_code == 302
+    assert sent["Location"] == f"/segments/{live_segment.segment_id}/"
+    shown = op_client.get(sent["Location"]).text
     live_segment.refresh_from_db()
     assert "moved to" in shown
     assert live_segment.end_date.strftime("%d %b %Y") in shown

@@ -69,6 +69,15 @@ class TableFilterForm(forms.Form):
         },
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's "Select a valid choice. X is not one of the available choices." reads
+        # oddly after a field's name in the "Some filters were ignored" summary.
+        stock = str(forms.ChoiceField.default_error_messages["invalid_choice"])
+        for field in self.fields.values():
+            if str(field.error_messages.get("invalid_choice", "")) == stock:
+                field.error_messages["invalid_choice"] = "“%(value)s” is not one of its choices."
+
     def valid_values(self) -> dict[str, Any]:
         """The cleaned values of the valid fields only."""
         self.is_valid()

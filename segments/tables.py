@@ -224,7 +224,7 @@ class SegmentTable(DeskTable):
         """One cell's content, or ``None`` for the column's default (an empty value)."""
         match name:
             case "select":
-                return self.render_select(record.segment_id)
+                return self.render_select(record.segment_id, record)
             case "name":
                 return self.render_name(record.name, record) if record.name else None
             case "audience" | "account":
@@ -242,10 +242,11 @@ class SegmentTable(DeskTable):
         value = getattr(record, name)
         return None if value in (None, "") else getattr(self, f"render_{name}")(value)
 
-    def render_select(self, value):
-        return mark_safe(  # noqa: S308 - an integer id
+    def render_select(self, value, record):
+        # autocomplete="off": Back must not tick it again.
+        return mark_safe(  # noqa: S308 - an integer id and an escaped name
             f'<input type="checkbox" form="bulk-form" name="selected" value="{int(value)}" '
-            'aria-label="Select" autocomplete="off">'  # Back must not tick it again
+            f'aria-label="Select {escape(record.name)}" autocomplete="off">'
         )
 
     def render_review(self, value, record):

@@ -80,7 +80,7 @@ def test_filter_by_account_includes_deleted_segments(viewer_client, synced):
     [
         ("bulk_run=abc", "Enter a whole number"),
         ("bulk_run=-1", "greater than or equal to"),
-        ("account=999999999", "not one of the available choices"),
+        ("account=999999999", "“999999999” is not one of its choices."),
     ],
 )
 def test_bad_activity_filters_are_reported(viewer_client, synced, query, message):

@@ -263,7 +263,7 @@ def test_a_view_whose_filters_no_longer_hold_is_explained_once_by_label(synced):
         {**form_data(scope="view", scope_view=str(view.pk), scope_value=""), "intent": "dry-run"},
     ).content.decode()
     assert dry.count("The view's filters no longer hold") == 1
-    assert "<li>Status: Select a valid choice." in dry
+    assert "is not one of its choices.</li>" in dry.split("<li>Status: ")[1]
     assert "<li>N days: Enter a whole number of days from 1 to 3,650.</li>" in dry
     assert "no segment is in this policy's scope" not in dry  # the problem says why
 

@@ -98,8 +98,11 @@ def test_sorting_paging_and_page_size(viewer_client, synced):
         ("within_days=-4&ends=within", "<strong>N days</strong>: Enter a whole number of days"),
         ("within_days=soon&ends=within", "<strong>N days</strong>: Enter a whole number of days"),
         ("per_page=100000", "“100000” rows a page is not offered: choose 25, 50 or 100."),
-        ("status=NoSuchStatus", "not one of the available choices"),
-        ("active=maybe", "not one of the available choices"),
+        (
+            "status=NoSuchStatus",
+            "<strong>Status</strong>: “NoSuchStatus” is not one of its choices.",
+        ),
+        ("active=maybe", "“maybe” is not one of its choices."),
     ],
 )
 def test_bad_filter_values_are_reported_not_fatal(viewer_client, synced, query, message):
@@ -124,7 +127,7 @@ def test_bad_paging_and_sorting_fall_back_to_a_valid_page(viewer_client, synced,
     [
         ("ids=1001,abc", "is not an audience id"),
         ("updated_condition=bt&updated_from=2026-01-01T00:00", "needs both dates"),
-        ("updated_condition=xx", "not one of the available choices"),
+        ("updated_condition=xx", "“xx” is not one of its choices."),
         ("refreshed_condition=eq&refreshed_value=yesterday", "Enter a valid date/time"),
     ],
 )

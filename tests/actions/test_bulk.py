@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -149,3 +151,14 @@ def test_a_bulk_extend_sends_nothing_for_a_segment_being_deleted(op_client, sync
     assert "Refused (1)" in report  # by the desk: not "by the platform"
     assert synced.requests.count("update_end_date") == 2
     assert remote_segment(deleting).end_date == before
+
+
+def test_each_rows_box_names_its_segment(op_client, synced):
+    """A screen reader going down the boxes hears which segment each one selects."""
+    page = op_client.get("/segments/").text
+    boxes = re.findall(r'name="selected" value="(\d+)" aria-label="Select ([^"]+)"', page)
+    assert len(boxes) == 25
+    names = dict(
+        Segment.objects.filter(pk__in=[int(i) for i, _ in boxes]).values_list("pk", "name")
+    )
+    assert all(html.unescape(label) == names[int(i)] for i, label in boxes)

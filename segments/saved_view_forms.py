@@ -30,8 +30,9 @@ class SavedViewForm(FocusFirstError):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("Give the view a name.")
-        if name in self.taken:
-            raise forms.ValidationError("You already have a view with this name.")
+        # In any case: "Paused" and "PAUSED" would be two look-alike views in the bar.
+        if twin := next((t for t in self.taken if t.casefold() == name.casefold()), None):
+            raise forms.ValidationError(f"You already have a view named “{twin}”.")
         return name
 
     def clean_table(self) -> str:

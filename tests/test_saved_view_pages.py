@@ -144,7 +144,10 @@ def test_names_are_unique_per_owner_with_a_clear_error(ann):
     client.post("/views/save/", {"name": "Same", "table": "q=a"})
     response = client.post("/views/save/", {"name": "Same", "table": "q=b"})
     assert response.status_code == 400
-    assert "already have a view with this name" in response.content.decode()
+    assert "You already have a view named “Same”." in response.content.decode()
+    # In another case too: two look-alike views in the bar.
+    louder = client.post("/views/save/", {"name": "SAME", "table": "q=c"})
+    assert "You already have a view named “Same”." in louder.content.decode()
     assert SavedView.objects.filter(owner=ann).count() == 1
 
 
@@ -202,7 +205,7 @@ def test_a_taken_name_comes_back_in_the_open_form_with_the_table_kept(ann):
     assert "autofocus" in name
     assert 'aria-invalid="true"' in name
     assert 'aria-describedby="id_name_error"' in name
-    assert '<p class="error" id="id_name_error">You already have a view with this name.</p>' in html
+    assert '<p class="error" id="id_name_error">You already have a view named “Gamers”.</p>' in html
     # The filters are still there: in the form for the next try, and on the way back.
     assert 'value="q=Gamers&amp;sort=-updated"' in field_tag(html, "table")
     assert '<a href="/segments/?q=Gamers&amp;sort=-updated">Back to the segments</a>' in html
@@ -227,7 +230,7 @@ def test_a_taken_name_with_htmx_swaps_the_bar_with_its_error(ann):
     name = field_tag(html, "name")
     assert 'value="Gamers"' in name
     assert "autofocus" in name
-    assert "You already have a view with this name." in html
+    assert "You already have a view named “Gamers”." in html
     assert 'value="q=Gamers"' in field_tag(html, "table")
     # Saved under another name: the browser goes to the saved table.
     saved = client.post("/views/save/", {"name": "Gamers too", "table": "q=Gamers"}, headers=HTMX)
@@ -314,7 +317,7 @@ def test_a_view_is_renamed_or_given_the_table_it_was_opened_from_by_its_owner(an
     renamed = owner.post(edit, {"name": "Ours"}, follow=True).content.decode()
     assert "View “Mine” is now “Ours”." in renamed
     taken = owner.post(edit, {"name": "Other"}, follow=True).content.decode()
-    assert "You already have a view with this name." in taken
+    assert "You already have a view named “Other”." in taken
     blank = owner.post(edit, {"name": " "}, follow=True).content.decode()
     assert "Give the view a name." in blank
     view.refresh_from_db()

@@ -147,7 +147,7 @@ def test_a_taken_view_name_is_refused_beside_the_field_and_the_filters_stay(
 
     # The error shows at once, beside the name, which has the focus and keeps the text.
     name = page.locator("#saved-views").get_by_label("View name")
-    expect(page.locator("#id_name_error")).to_have_text("You already have a view with this name.")
+    expect(page.locator("#id_name_error")).to_have_text("You already have a view named “Mine”.")
     expect(page.locator("#id_name_error")).to_be_visible()
     expect(name).to_be_focused()
     expect(name).to_have_value("Mine")

@@ -14,6 +14,7 @@ from segments.permissions import OPERATE, VIEW
 from segments.policy_forms import PolicyForm
 from segments.selectors.policies import (
     policy_covers_any,
+    policy_exclusions,
     policy_extension_count,
     policy_find,
     policy_flagged,
@@ -110,6 +111,7 @@ def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
         "segments/policy_detail.html",
         {
             "policy": policy,
+            "exclusions": policy_exclusions(policy=policy),
             "edits": policy.edits.all()[:50],
             "items": policy_recent_items(policy=policy),
             "flagged": policy_flagged(policy=policy),

@@ -95,7 +95,7 @@ NOT_FOUND = (
         "No saved view you can open has this address: it was deleted, "
         "or it is someone else's personal view",
     ),
-    ("/bulk/", "No bulk run, or nothing of one, has this address"),
+    ("/bulk/", "No bulk run or page of one has this address"),
     ("/alerts/", "Nothing in the alerts has this address: it may have been deleted"),
 )
 

@@ -27,7 +27,7 @@ def test_a_missing_page_says_where_to_go(viewer_client):
     [
         ("/segments/999999999/", "No segment has this address"),
         ("/views/999999/", "No saved view you can open has this address"),
-        ("/bulk/999999/", "No bulk run, or nothing of one, has this address"),
+        ("/bulk/999999/", "No bulk run or page of one has this address"),
         ("/nope/", "Segment Desk has no page at this address"),
     ],
 )

@@ -8,7 +8,7 @@ import pytest
 from django.http import QueryDict
 from django.utils.html import escape
 
-from segments.models import Account, Audience, ExpiryPolicy
+from segments.models import Account, Audience, ExpiryPolicy, Segment
 from tests.conftest import make_user
 from tests.policy_pages import form_data, loaded_form, logged_in
 from tests.test_policies import busiest_account
@@ -145,6 +145,13 @@ def test_an_audience_scope_is_named_and_an_id_gone_from_the_mirror_shown_as_it_i
     gone = client.get(f"/policies/{policy.pk}/").content.decode()
     assert 'audience <a href="/segments/?audience=987654321">987654321</a>' in gone
     assert '<span class="muted">(987654321)</span>' not in gone
+    # Its exclusions are named too, an id the mirror lacks shown as it is.
+    excluded = Segment.objects.visible().order_by("segment_id").first()
+    ExpiryPolicy.objects.filter(pk=policy.pk).update(excluded=[excluded.pk, 987654321])
+    page = client.get(f"/policies/{policy.pk}/").content.decode()
+    named = f'{escape(excluded.name)} <span class="muted">({excluded.pk})</span></a>'
+    assert named in page
+    assert '<a href="/segments/987654321/">987654321</a>' in page
 
 
 def test_viewers_read_operators_edit_and_pause_with_history(synced):

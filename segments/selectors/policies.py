@@ -114,6 +114,15 @@ def policy_scope_names(*, policies: list[ExpiryPolicy]) -> list[ExpiryPolicy]:
     return policies
 
 
+def policy_exclusions(*, policy: ExpiryPolicy) -> list[tuple[int, str]]:
+    """The segments the policy leaves alone, as (id, name) in its order ("" when the
+    mirror has none of that id)."""
+    names = dict(
+        Segment.objects.filter(segment_id__in=policy.excluded).values_list("segment_id", "name")
+    )
+    return [(segment_id, names.get(segment_id, "")) for segment_id in policy.excluded]
+
+
 def policy_recent_items(*, policy: ExpiryPolicy, limit: int = 50) -> list[PolicyRunItem]:
     """The policy's latest extensions with their audit events, newest first."""
     items = list(policy.items.select_related("event", "run").order_by("-id")[:limit])

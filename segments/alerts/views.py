@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,6 +16,7 @@ from segments.action_views import actor_of
 from segments.alerts import selectors, services, webhook_endpoints
 from segments.alerts.forms import SubscriptionForm, WebhookForm
 from segments.models import Alert
+from segments.navigation import next_url
 from segments.permissions import MANAGE_WEBHOOKS, OPERATE, VIEW
 
 PER_PAGE = 50
@@ -32,8 +34,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    services.notification_mark_read(user=request.user, notification_id=notification_id)
-    return redirect("alert-inbox")
+    """Mark one read, and say so (the page starts focus on the message, where the
+    button was), back on the same page of the inbox."""
+    marked = services.notification_mark_read(user=request.user, notification_id=notification_id)
+    messages.success(request, "Marked read." if marked else "It was read already: nothing changed.")
+    return redirect(next_url(request, reverse("alert-inbox")))
 
 
 @require_POST

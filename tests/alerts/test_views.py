@@ -61,9 +61,15 @@ def test_an_ends_soon_alert_says_its_end_in_the_operator_s_zone_and_the_days_lef
 def test_mark_read_and_all_read(client, operator, alerted):
     client.force_login(operator)
     one = alerted.first()
-    assert client.post(reverse("alert-read", args=[one.pk])).status_code == 302
+    # Back on the page it was marked from, saying so (where focus starts).
+    unread = f"{reverse('alert-inbox')}?show=unread"
+    marked = client.post(reverse("alert-read", args=[one.pk]), {"next": unread})
+    assert marked["Location"] == unread
+    assert "Marked read." in client.get(unread).content.decode()
     one.refresh_from_db()
     assert one.read_at is not None
+    again = client.post(reverse("alert-read", args=[one.pk]), follow=True).content.decode()
+    assert "It was read already: nothing changed." in again
     assert Notification.objects.filter(user=operator, read_at__isnull=True).exists()
     client.post(reverse("alert-read-all"))
     assert not Notification.objects.filter(user=operator, read_at__isnull=True).exists()

@@ -243,10 +243,12 @@ class SegmentTable(DeskTable):
         return None if value in (None, "") else getattr(self, f"render_{name}")(value)
 
     def render_select(self, value, record):
-        # autocomplete="off": Back must not tick it again.
+        # autocomplete="off": Back must not tick it again. A segment being deleted
+        # cannot be chosen: there is nothing more to send for it (its row has Undo).
+        deleting = " disabled" if record.segment_id in self.deleting else ""
         return mark_safe(  # noqa: S308 - an integer id and an escaped name
             f'<input type="checkbox" form="bulk-form" name="selected" value="{int(value)}" '
-            f'aria-label="Select {escape(record.name)}" autocomplete="off">'
+            f'aria-label="Select {escape(record.name)}" autocomplete="off"{deleting}>'
         )
 
     def render_review(self, value, record):

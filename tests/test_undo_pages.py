@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -127,6 +128,11 @@ def test_a_bulk_delete_accounts_for_a_segment_already_being_deleted(synced, live
     ann = logged_in(make_user("ann", "Operator"))
     confirm_delete(ann, live)  # deleted on its own first, waiting out its window
     other = Segment.objects.visible().exclude(pk=live.pk).order_by("segment_id").first()
+    # Its row's box cannot be ticked any more (a stale tab, or "all matching", still can).
+    for segment, disabled in ((live, True), (other, False)):
+        table = ann.get("/segments/", {"q": str(segment.pk)}).text
+        box = rf'<input type="checkbox"[^>]*name="selected" value="{segment.pk}"[^>]*>'
+        assert re.search(box, table).group(0).endswith(" disabled>") == disabled
     ids = [live.pk, other.pk]
     prepared = ann.post(
         "/segments/bulk/",

@@ -56,7 +56,7 @@
     if (target.form) { syncDependentFields(target.form); }
     if (target.matches("[data-select-all]")) {
       var name = target.getAttribute("data-select-all");
-      document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+      document.querySelectorAll('input[type=checkbox][name="' + name + '"]:not(:disabled)').forEach(function (box) {
         box.checked = target.checked;
       });
     }

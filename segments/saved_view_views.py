@@ -26,6 +26,7 @@ from segments.selectors.saved_views import (
     saved_view_names,
     saved_views_coverage,
 )
+from segments.selectors.segments import segment_filter_choices
 from segments.services.saved_views import (
     ScopeChangedMeanwhile,
     ScopeWouldWiden,
@@ -48,9 +49,10 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
     table = request.GET.get("table", "") or request.POST.get("table", "")
     current = canonical_table_query(QueryDict(table.lstrip("?")))
     views = list(saved_view_list(user=request.user))
+    choices = segment_filter_choices()  # once for every view's filters
     for view in views:  # from what the list prefetched
         view.defaulted_by = saved_view_defaulted_by(view=view, other_than=request.user)
-        view.in_words = _in_words(view)
+        view.in_words = _in_words(view, choices)
     return {
         **saved_views_coverage(views=views, table=current if table else None, user=request.user),
         "views": views,
@@ -65,10 +67,10 @@ def _context(request: HttpRequest, form: SavedViewForm | None = None) -> dict:
     }
 
 
-def _in_words(view) -> str:
+def _in_words(view, choices: dict) -> str:
     """What the view shows, in words rather than its query string."""
     sort = SegmentTable.sort_in_words(QueryDict(view.query).get("sort", ""))
-    filters = filters_in_words(form=saved_view_filter(view=view).form)
+    filters = filters_in_words(form=saved_view_filter(view=view, choices=choices).form)
     return "; ".join(part for part in (filters or "All segments", sort) if part)
 
 

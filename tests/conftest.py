@@ -193,6 +193,23 @@ def make_user(username: str, role: str | None):
     return user
 
 
+def make_policy(**fields):
+    """An expiry policy row as a test needs it, without the service's edit history:
+    status "Active" kept 5 days ahead in 5-day steps, never beyond 30, unless told."""
+    from segments.models import ExpiryPolicy
+
+    values = {
+        "name": "Keep",
+        "scope": "status",
+        "scope_value": "Active",
+        "min_days_ahead": 5,
+        "step_days": 5,
+        "ceiling_days": 30,
+        **fields,
+    }
+    return ExpiryPolicy.objects.create(**values)
+
+
 @pytest.fixture
 def viewer(db):
     return make_user("vera", "Viewer")

@@ -11,6 +11,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from segments.models import ExpiryPolicy
+from tests.conftest import make_policy
 from tests.migrations import migrate, migrate_to_latest
 
 BEFORE = ("segments", "0021_audit_webhook_actions")
@@ -44,11 +45,4 @@ def test_twins_in_case_are_numbered_then_refused():
     ]
     assert not ExpiryPolicy.objects.get(name="Keep ahead").edits.exists()
     with pytest.raises(IntegrityError):
-        ExpiryPolicy.objects.create(
-            name="OTHER",
-            scope="status",
-            scope_value="Active",
-            min_days_ahead=1,
-            step_days=1,
-            ceiling_days=9,
-        )
+        make_policy(name="OTHER", min_days_ahead=1, step_days=1, ceiling_days=9)

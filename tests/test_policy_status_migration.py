@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from segments.models import ExpiryPolicy
+from tests.conftest import make_policy
 from tests.migrations import migrate, migrate_to_latest
 from tests.mirror_rows import local_segment_create
 
@@ -21,23 +22,10 @@ def test_status_scopes_are_spelled_as_the_platform_spells_them():
     local_segment_create(segment_id=4, status="Paused")
     local_segment_create(segment_id=5, status="archived", is_deleted=True)  # not visible
     scopes = {"lower": "active", "upper": " PAUSED", "unknown": "ARCHIVED", "other": "Active"}
+    kept = {"min_days_ahead": 30, "step_days": 30, "ceiling_days": 90}
     for name, value in scopes.items():
-        ExpiryPolicy.objects.create(
-            name=name,
-            scope="status",
-            scope_value=value,
-            min_days_ahead=30,
-            step_days=30,
-            ceiling_days=90,
-        )
-    ExpiryPolicy.objects.create(
-        name="by name",
-        scope="name",
-        scope_value="active",
-        min_days_ahead=30,
-        step_days=30,
-        ceiling_days=90,
-    )
+        make_policy(name=name, scope_value=value, **kept)
+    make_policy(name="by name", scope="name", scope_value="active", **kept)
     migrate(BEFORE)
     migrate_to_latest()
     assert dict(ExpiryPolicy.objects.values_list("name", "scope_value")) == {

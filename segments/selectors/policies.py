@@ -18,6 +18,7 @@ from segments.models import (
 from segments.models.policies import FAILURES_FLAGGED
 from segments.policy_rules import Candidate, Scope
 from segments.selectors.saved_views import saved_view_problems, saved_view_segments
+from segments.selectors.segments import segment_names
 
 
 def policy_segments(*, policy: ExpiryPolicy) -> QuerySet[Segment]:
@@ -117,20 +118,14 @@ def policy_scope_names(*, policies: list[ExpiryPolicy]) -> list[ExpiryPolicy]:
 def policy_exclusions(*, policy: ExpiryPolicy) -> list[tuple[int, str]]:
     """The segments the policy leaves alone, as (id, name) in its order ("" when the
     mirror has none of that id)."""
-    names = dict(
-        Segment.objects.filter(segment_id__in=policy.excluded).values_list("segment_id", "name")
-    )
+    names = segment_names(segment_ids=policy.excluded)
     return [(segment_id, names.get(segment_id, "")) for segment_id in policy.excluded]
 
 
 def policy_recent_items(*, policy: ExpiryPolicy, limit: int = 50) -> list[PolicyRunItem]:
     """The policy's latest extensions with their audit events, newest first."""
     items = list(policy.items.select_related("event", "run").order_by("-id")[:limit])
-    names = dict(
-        Segment.objects.filter(segment_id__in=[i.segment_id for i in items]).values_list(
-            "segment_id", "name"
-        )
-    )
+    names = segment_names(segment_ids=[i.segment_id for i in items])
     for item in items:
         item.segment_name = names.get(item.segment_id, "")
     return items

@@ -127,7 +127,7 @@ def saved_view_segments(*, view: SavedView) -> QuerySet[Segment]:
     return Segment.objects.none() if segments.form.errors else segments.qs
 
 
-def saved_view_filter(*, view: SavedView) -> SegmentFilter:
+def saved_view_filter(*, view: SavedView, choices: dict | None = None) -> SegmentFilter:
     """The view's filters, bound: its "assigned to me" is its owner's (a policy on it
-    has no one else)."""
-    return segment_filter(data=QueryDict(view.query), user=view.owner)
+    has no one else). ``choices`` as ``segment_filter``'s."""
+    return segment_filter(data=QueryDict(view.query), user=view.owner, choices=choices)

@@ -14,17 +14,21 @@ from segments.models import Account, Segment, SegmentCountSnapshot, SyncState
 from segments.presentation import country_name
 
 
-def segment_filter(*, data: Any = None, user=None) -> SegmentFilter:
+def segment_filter(*, data: Any = None, user=None, choices: dict | None = None) -> SegmentFilter:
     """The segment filters bound to ``data`` (the URL's query) over the visible
     segments: ``.qs`` is the filtered queryset, ``.form`` the validated form.
-    ``user`` is who "assigned to me" means."""
+    ``user`` is who "assigned to me" means; ``choices``: ``segment_filter_choices()``,
+    read once by a caller binding many (a page of saved views)."""
     queryset = (
         Segment.objects.visible()
         .select_related("audience", "account", "review")
         .annotate(has_anomaly=anomaly_flag())
     )
     return SegmentFilter(
-        data or {}, queryset.paged_by_keys(), choices=segment_filter_choices(), user=user
+        data or {},
+        queryset.paged_by_keys(),
+        choices=choices or segment_filter_choices(),
+        user=user,
     )
 
 
@@ -48,6 +52,13 @@ def segment_ids_visible(*, segment_ids: list[int]) -> list[int]:
         Segment.objects.visible()
         .filter(segment_id__in=segment_ids)
         .values_list("segment_id", flat=True)
+    )
+
+
+def segment_names(*, segment_ids) -> dict[int, str]:
+    """The names of those of ``segment_ids`` the mirror holds (deleted ones included)."""
+    return dict(
+        Segment.objects.filter(segment_id__in=segment_ids).values_list("segment_id", "name")
     )
 
 

@@ -29,7 +29,6 @@ from segments.models import (
     ExpiryPolicyEdit,
     PolicyRun,
     PolicyRunItem,
-    Segment,
 )
 from segments.models.policies import FAILURES_FLAGGED
 from segments.policy_rules import Change, plan
@@ -38,6 +37,7 @@ from segments.selectors.policies import (
     policy_scope_names,
     policy_scopes,
 )
+from segments.selectors.segments import segment_names
 from segments.services.audit import Actor, audit_record
 from segments.services.platform_writes import segment_extend
 
@@ -101,13 +101,9 @@ class PolicyNameTaken(Exception):
 def _as_shown(*policies: ExpiryPolicy) -> list[dict[str, str]]:
     """Each policy's edited fields as its history says them, by label."""
     policy_scope_names(policies=list(policies))
-    excluded = {i for p in policies for i in p.excluded}
-    segment_names = dict(
-        Segment.objects.filter(segment_id__in=excluded).values_list("segment_id", "name")
-    )
+    names = segment_names(segment_ids={i for p in policies for i in p.excluded})
     return [
-        {label: _shown(p, name, segment_names) for name, label in EDITED_FIELDS.items()}
-        for p in policies
+        {label: _shown(p, name, names) for name, label in EDITED_FIELDS.items()} for p in policies
     ]
 
 

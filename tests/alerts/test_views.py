@@ -21,7 +21,7 @@ from segments.models import (
     WebhookEndpoint,
 )
 from segments.services.sync import sync_run
-from tests.conftest import make_user
+from tests.conftest import make_policy, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -307,7 +307,6 @@ def test_anomalies_are_marked_filterable_and_explained_on_the_detail(
 
 
 def test_the_page_says_what_a_user_hears_of_by_default(client, viewer, synced):
-    from segments.models import ExpiryPolicy
 
     admin = make_user("ada", "Admin")
     client.force_login(admin)
@@ -322,15 +321,7 @@ def test_the_page_says_what_a_user_hears_of_by_default(client, viewer, synced):
     assert "as an admin" not in client.get(reverse("alert-subscriptions")).text
     # An operator who owns a policy hears of it failing; a viewer of nothing.
     otto = make_user("olga", "Operator")
-    ExpiryPolicy.objects.create(
-        name="Keep",
-        scope="status",
-        scope_value="Active",
-        min_days_ahead=5,
-        step_days=5,
-        ceiling_days=30,
-        owner=otto,
-    )
+    make_policy(owner=otto)
     client.force_login(otto)
     owner_page = client.get(reverse("alert-subscriptions")).text
     assert "for the expiry policies you own: by mail at once; subscribe to it to choose" in (
